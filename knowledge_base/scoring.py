@@ -1,0 +1,115 @@
+"""Pure scoring: candidate features, fusion, and the calibrated confidence.
+
+Everything here works on plain numbers so it can be unit-tested and re-fitted (`python -m
+knowledge_base.calibrate`) without touching the index. Parameters live in calibration.json.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Candidate features, in a fixed order (the calibration file refers to them by name).
+FEATURES = (
+    "title_folded",     # BM25 of the name, accent-folded, normalised by the query's best possible score
+    "title_accented",   # same on accented text: separates "bán" from "bản" when the citizen typed accents
+    "alias",            # BM25 against the curated colloquial aliases
+    "body",             # BM25 against field, result and audience
+    "title_recall",     # share of the name's words that the message contains
+    "dense",            # best cosine between the message and the procedure's passages
+    "dense_rank",       # 1/(1+rank) of the procedure in the dense ranking
+    "phrase",           # the message contains the full name or an alias as a phrase (0..1, by length)
+    "level_pref",       # 1 for the variant a provincial citizen needs (or the level they named)
+)
+
+CONFIDENCE_FEATURES = ("top_score", "margin", "top_dense", "top_title_folded", "top_phrase", "query_known")
+
+
+@dataclass
+class Calibration:
+    fusion_weights: dict[str, float]
+    fusion_bias: float = 0.0
+    confidence_weights: dict[str, float] = field(default_factory=dict)
+    confidence_bias: float = 0.0
+    threshold: float = 0.5
+    meta: dict = field(default_factory=dict)
+
+    @classmethod
+    def default(cls) -> "Calibration":
+        # Hand-set starting point; `python -m knowledge_base.calibrate` fits real values.
+        return cls(
+            fusion_weights={"title_folded": 2.0, "title_accented": 1.0, "alias": 1.5, "body": 0.5,
+                            "title_recall": 1.0, "dense": 6.0, "dense_rank": 1.0, "phrase": 2.0,
+                            "level_pref": 0.3},
+            confidence_weights={"top_score": 1.0, "margin": 1.0, "top_dense": 10.0,
+                                "top_title_folded": 2.0, "top_phrase": 1.0, "query_known": 2.0},
+            confidence_bias=-14.0,
+            threshold=0.5,
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> "Calibration":
+        if not path.exists():
+            return cls.default()
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(
+            fusion_weights=data["fusion"]["weights"], fusion_bias=data["fusion"].get("bias", 0.0),
+            confidence_weights=data["confidence"]["weights"], confidence_bias=data["confidence"]["bias"],
+            threshold=data["confidence"]["threshold"], meta=data.get("meta", {}),
+        )
+
+    def save(self, path: Path) -> None:
+        data = {
+            "fusion": {"weights": self.fusion_weights, "bias": self.fusion_bias},
+            "confidence": {"weights": self.confidence_weights, "bias": self.confidence_bias,
+                           "threshold": self.threshold},
+            "meta": self.meta,
+        }
+        path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+    def fuse(self, features: dict[str, float]) -> float:
+        return self.fusion_bias + sum(w * features.get(name, 0.0) for name, w in self.fusion_weights.items())
+
+    def confidence(self, features: dict[str, float]) -> float:
+        z = self.confidence_bias + sum(w * features.get(n, 0.0) for n, w in self.confidence_weights.items())
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+def phrase_score(query_folded: str, phrases: list[str]) -> float:
+    """Longest name/alias contained in the message as whole words, scaled to 0..1 (6+ words = 1)."""
+    best = 0
+    padded = f" {query_folded} "
+    for phrase in phrases:
+        if phrase and f" {phrase} " in padded:
+            best = max(best, len(phrase.split()))
+    return min(best, 6) / 6.0
+
+
+def title_recall(query_tokens: set[str], title_tokens: list[str]) -> float:
+    if not title_tokens:
+        return 0.0
+    return sum(1 for t in title_tokens if t in query_tokens) / len(title_tokens)
+
+
+_WORD = re.compile(r"\w+")
+
+
+def confidence_features(ranked_features: list[dict[str, float]], ranked_scores: list[float],
+                        ranked_groups: list[str], query_known: float) -> dict[str, float]:
+    """Inputs of the confidence model, from the fused ranking (best first)."""
+    if not ranked_scores:
+        return {name: 0.0 for name in CONFIDENCE_FEATURES}
+    top = ranked_features[0]
+    second = next((s for s, g in zip(ranked_scores[1:], ranked_groups[1:]) if g != ranked_groups[0]),
+                  ranked_scores[0] - 1.0)
+    return {
+        "top_score": ranked_scores[0],
+        "margin": ranked_scores[0] - second,
+        "top_dense": top.get("dense", 0.0),
+        "top_title_folded": top.get("title_folded", 0.0),
+        "top_phrase": top.get("phrase", 0.0),
+        "query_known": query_known,
+    }

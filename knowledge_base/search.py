@@ -1,0 +1,215 @@
+"""The search API the bot and the operator inbox use.
+
+    kb = ProcedureSearch.load()             # builds or loads the cached index
+    res = kb.search("lam lai cccd bi mat het bao nhieu tien")
+    res.confident, res.aspects, res.hits[0].code, res.hits[0].name, res.hits[0].variants
+
+Ranking: candidates from BM25 (folded and accented names, aliases, body) and the dense encoder
+are scored by a linear fusion of their features; level variants of one procedure are ordered so
+that the variant a provincial citizen needs comes first; a logistic model over the ranking says
+whether the top hit is trustworthy (`confident`). Below it the bot asks or hands over to a human.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from knowledge_base import levels
+from knowledge_base.aspects import detect_aspects
+from knowledge_base.bm25 import ngrams
+from knowledge_base.catalog import Procedure
+from knowledge_base.config import KBSettings
+from knowledge_base.index import HybridIndex, load_or_build
+from knowledge_base.normalize import normalize_query
+from knowledge_base.scoring import (Calibration, confidence_features, phrase_score, title_recall)
+
+CANDIDATES_PER_SOURCE = 40
+DENSE_NEIGHBOURS = 120
+
+
+@dataclass
+class Variant:
+    code: str
+    name: str
+    level: str  # "central" | "province" | "commune"
+
+
+@dataclass
+class Hit:
+    code: str
+    name: str
+    score: float
+    levels: list[str]
+    agency: str
+    field: str
+    features: dict[str, float]
+    variants: list[Variant] = field(default_factory=list)  # same procedure at other levels
+
+    def to_dict(self) -> dict:
+        return {
+            "code": self.code, "name": self.name, "score": round(self.score, 4), "levels": self.levels,
+            "agency": self.agency, "field": self.field,
+            "variants": [v.__dict__ for v in self.variants],
+        }
+
+
+@dataclass
+class SearchResult:
+    query: str
+    hits: list[Hit]
+    confident: bool
+    confidence: float
+    aspects: list[str]
+    elapsed_ms: float
+
+    @property
+    def top(self) -> Hit | None:
+        return self.hits[0] if self.hits else None
+
+    def to_dict(self) -> dict:
+        return {
+            "query": self.query, "confident": self.confident, "confidence": round(self.confidence, 4),
+            "aspects": self.aspects, "elapsed_ms": round(self.elapsed_ms, 1),
+            "hits": [h.to_dict() for h in self.hits],
+        }
+
+
+class ProcedureSearch:
+    def __init__(self, index: HybridIndex, calibration: Calibration, use_dense: bool = True,
+                 use_lexical: bool = True):
+        self.index = index
+        self.calibration = calibration
+        self.use_dense = use_dense and index.faiss_index is not None
+        self.use_lexical = use_lexical
+        self._by_code = {p.code: i for i, p in enumerate(index.procedures)}
+        self._title_tokens = [phrases[0].split() for phrases in index.folded_phrases]
+        self._groups: dict[str, list[int]] = {}
+        for row, key in enumerate(index.group_keys):
+            self._groups.setdefault(key, []).append(row)
+        self._known_terms = set(index.title_folded.vocabulary) | set(index.alias_folded.vocabulary)
+
+    @classmethod
+    def load(cls, settings: KBSettings | None = None, progress: bool = True, **kwargs) -> "ProcedureSearch":
+        settings = settings or KBSettings.from_env()
+        index = load_or_build(settings, progress=progress)
+        return cls(index, Calibration.load(settings.calibration_path), **kwargs)
+
+    def procedure(self, code: str) -> Procedure | None:
+        row = self._by_code.get(code)
+        return None if row is None else self.index.procedures[row]
+
+    # -- scoring -------------------------------------------------------------------------------
+    def candidate_features(self, text: str) -> tuple[list[int], list[dict[str, float]], dict]:
+        """Candidate rows and their features for a message (also used by calibration)."""
+        norm = normalize_query(text)
+        folded_terms = ngrams(norm.folded_tokens)
+        accented_terms = ngrams(norm.tokens)
+        idx = self.index
+        n = len(idx.procedures)
+        query_folded = " ".join(norm.folded_tokens)
+        query_set = set(norm.folded_tokens)
+
+        lexical = {}
+        if self.use_lexical and folded_terms:
+            for name, bm, qterms in (("title_folded", idx.title_folded, folded_terms),
+                                     ("title_accented", idx.title_accented, accented_terms),
+                                     ("alias", idx.alias_folded, folded_terms),
+                                     ("body", idx.body_folded, folded_terms)):
+                scores = bm.score(qterms)
+                best = bm.max_score(qterms)
+                lexical[name] = scores / best if best > 0 else scores
+        dense = np.zeros(n, dtype=np.float32)
+        dense_rank = np.zeros(n, dtype=np.float32)
+        dense_rows: list[int] = []
+        if self.use_dense and norm.accented.strip():
+            qvec = idx.encoder.encode_queries([norm.accented])
+            sims, ids = idx.faiss_index.search(qvec, min(DENSE_NEIGHBOURS, idx.vectors.shape[0]))
+            for sim, vid in zip(sims[0], ids[0]):
+                if vid < 0:
+                    continue
+                row = int(idx.vector_owner[vid])
+                if sim > dense[row]:
+                    if dense[row] == 0:
+                        dense_rows.append(row)
+                    dense[row] = sim
+            dense_rows.sort(key=lambda r: -dense[r])
+            for rank, row in enumerate(dense_rows):
+                dense_rank[row] = 1.0 / (1.0 + rank)
+
+        candidates: list[int] = []
+        seen = set()
+        if lexical:
+            combined = (lexical["title_folded"] + lexical["title_accented"] + lexical["alias"]
+                        + 0.5 * lexical["body"])
+            top = np.argpartition(-combined, min(CANDIDATES_PER_SOURCE, n - 1))[:CANDIDATES_PER_SOURCE]
+            for row in top[np.argsort(-combined[top])]:
+                if combined[row] > 0 and row not in seen:
+                    seen.add(int(row))
+                    candidates.append(int(row))
+        for row in dense_rows[:CANDIDATES_PER_SOURCE]:
+            if row not in seen:
+                seen.add(row)
+                candidates.append(row)
+        # Level variants of a candidate are candidates too, so the right variant can be chosen.
+        for row in list(candidates):
+            for other in self._groups.get(idx.group_keys[row], ()):
+                if other not in seen:
+                    seen.add(other)
+                    candidates.append(other)
+
+        wanted = levels.requested_level(query_folded)
+        feats = []
+        for row in candidates:
+            f = {name: float(arr[row]) for name, arr in lexical.items()}
+            f["title_recall"] = title_recall(query_set, self._title_tokens[row])
+            f["dense"] = float(dense[row])
+            f["dense_rank"] = float(dense_rank[row])
+            f["phrase"] = phrase_score(query_folded, idx.folded_phrases[row])
+            f["level_pref"] = 1.0 if levels.preference(idx.variant_levels[row], wanted) == 0 else 0.0
+            feats.append(f)
+        known = [t for t in norm.folded_tokens if len(t) > 1]
+        context = {
+            "norm": norm, "wanted_level": wanted,
+            "query_known": (sum(1 for t in known if t in self._known_terms) / len(known)) if known else 0.0,
+        }
+        return candidates, feats, context
+
+    def rank(self, candidates: list[int], feats: list[dict[str, float]], wanted_level: str | None
+             ) -> list[tuple[int, float, dict]]:
+        scored = [(row, self.calibration.fuse(f), f) for row, f in zip(candidates, feats)]
+        scored.sort(key=lambda x: -x[1])
+        # Keep level variants together, the preferred one first, at the group's best position.
+        out, placed = [], set()
+        for row, score, f in scored:
+            if row in placed:
+                continue
+            group = [x for x in scored if self.index.group_keys[x[0]] == self.index.group_keys[row]]
+            group.sort(key=lambda x: (levels.preference(self.index.variant_levels[x[0]], wanted_level), -x[1]))
+            for rank_in_group, (g_row, g_score, g_f) in enumerate(group):
+                placed.add(g_row)
+                out.append((g_row, score if rank_in_group == 0 else min(g_score, score), g_f))
+        return out
+
+    def search(self, text: str, k: int = 10) -> SearchResult:
+        start = time.perf_counter()
+        candidates, feats, ctx = self.candidate_features(text)
+        ranked = self.rank(candidates, feats, ctx["wanted_level"])
+        groups = [self.index.group_keys[row] for row, _, _ in ranked]
+        conf_feats = confidence_features([f for _, _, f in ranked], [s for _, s, _ in ranked], groups,
+                                         ctx["query_known"])
+        confidence = self.calibration.confidence(conf_feats) if ranked else 0.0
+        hits = []
+        for row, score, f in ranked[:k]:
+            proc = self.index.procedures[row]
+            variants = [Variant(self.index.procedures[o].code, self.index.procedures[o].name,
+                                self.index.variant_levels[o])
+                        for o in self._groups.get(self.index.group_keys[row], ()) if o != row]
+            hits.append(Hit(proc.code, proc.name, score, list(proc.levels), proc.agency, proc.field, f, variants))
+        return SearchResult(
+            query=text, hits=hits, confident=bool(hits) and confidence >= self.calibration.threshold,
+            confidence=confidence, aspects=detect_aspects(text),
+            elapsed_ms=(time.perf_counter() - start) * 1000.0,
+        )
