@@ -58,7 +58,9 @@ class SentenceTransformerEncoder:
         from sentence_transformers import SentenceTransformer
 
         self._model = SentenceTransformer(str(path), device=device, local_files_only=True)
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or \
+            self._model.get_sentence_embedding_dimension
+        self.dim = int(get_dim())
         self.name = f"sentence-transformers:{path.name}"
         self._e5_prefixes = "e5" in path.name.lower()
 

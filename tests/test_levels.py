@@ -1,0 +1,35 @@
+from knowledge_base import levels
+
+
+def test_level_variants_share_a_base_name():
+    a = levels.base_name("Cấp hộ chiếu phổ thông ở trong nước (thực hiện tại cấp tỉnh)")
+    b = levels.base_name("Cấp hộ chiếu phổ thông ở trong nước (thực hiện tại cấp trung ương)")
+    assert a == b == "cap ho chieu pho thong o trong nuoc"
+
+
+def test_immigration_office_variants_group_together():
+    central = "Gia hạn tạm trú cho người đã được cấp giấy miễn thị thực tại Cục Quản lý xuất nhập cảnh Bộ Công an"
+    province = ("Gia hạn tạm trú cho người đã được cấp giấy miễn thị thực tại Phòng Quản lý xuất nhập cảnh "
+                "Công an tỉnh, thành phố trực thuộc Trung ương")
+    assert levels.base_name(central) == levels.base_name(province)
+    assert levels.level_of(central, ["Cấp bộ"]) == levels.CENTRAL
+    assert levels.level_of(province, ["Cấp tỉnh"]) == levels.PROVINCE
+
+
+def test_different_procedures_do_not_group():
+    assert levels.base_name("Đăng ký khai sinh") != levels.base_name("Đăng ký khai tử")
+
+
+def test_level_from_record_levels_when_name_is_silent():
+    assert levels.level_of("Đăng ký thường trú", ["Cấp xã"]) == levels.COMMUNE
+    assert levels.level_of("Cấp giấy phép X", ["Cấp bộ"]) == levels.CENTRAL
+    assert levels.level_of("Cấp giấy phép X", ["Cấp bộ", "Cấp tỉnh"]) == levels.PROVINCE
+
+
+def test_requested_level_and_preference():
+    assert levels.requested_level("lam ho chieu o bo cong an") == levels.CENTRAL
+    assert levels.requested_level("nop o ubnd xa duoc khong") == levels.COMMUNE
+    assert levels.requested_level("lam ho chieu mat bao lau") is None
+    # Without an explicit level, a provincial citizen gets the local variant first.
+    assert levels.preference(levels.PROVINCE, None) < levels.preference(levels.CENTRAL, None)
+    assert levels.preference(levels.CENTRAL, levels.CENTRAL) < levels.preference(levels.PROVINCE, levels.CENTRAL)

@@ -1,0 +1,65 @@
+"""`make run`'s supervisor must leave no stray processes when interrupted."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is dead for our purposes.
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_interrupt_stops_every_child_and_grandchild(tmp_path):
+    pidfile = tmp_path / "pids"
+    # Each fake service starts a grandchild, like uvicorn or rasa workers do, and records both pids.
+    script = textwrap.dedent(f"""
+        import subprocess, sys, time, os
+        sys.path.insert(0, {str(ROOT / 'scripts')!r})
+        import run
+        svc = [sys.executable, "-c",
+               "import subprocess, os, time, sys;"
+               "g = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)']);"
+               "open({str(pidfile)!r}, 'a').write(f'{{os.getpid()}} {{g.pid}}\\\\n');"
+               "time.sleep(600)"]
+        run.services = lambda: [run.Service("a", svc, 1), run.Service("b", svc, 2)]
+        sys.exit(run.main())
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
+    deadline = time.time() + 20
+    while time.time() < deadline and (not pidfile.exists() or len(pidfile.read_text().split()) < 4):
+        time.sleep(0.1)
+    pids = [int(p) for p in pidfile.read_text().split()]
+    assert len(pids) == 4 and all(_alive(p) for p in pids)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=20) == 0
+    time.sleep(0.3)
+    assert not [p for p in pids if _alive(p)]
+
+
+def test_a_dying_service_stops_the_rest(tmp_path):
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(ROOT / 'scripts')!r})
+        import run
+        run.services = lambda: [
+            run.Service("crash", [sys.executable, "-c", "import sys; sys.exit(3)"], 1),
+            run.Service("sleeper", [sys.executable, "-c", "import time; time.sleep(600)"], 2)]
+        sys.exit(run.main())
+    """)
+    result = subprocess.run([sys.executable, "-c", script], timeout=30, capture_output=True, text=True)
+    assert result.returncode == 3
+    assert "crash exited with code 3" in result.stdout
