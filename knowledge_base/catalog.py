@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field as dc_field
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ class Procedure:
     decision: str = ""
     url: str = ""
     aliases: tuple[str, ...] = ()
-    source: dict = field(default_factory=dict)
+    source: dict = dc_field(default_factory=dict)
 
     @classmethod
     def from_record(cls, rec: dict[str, Any]) -> "Procedure":

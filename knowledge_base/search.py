@@ -13,7 +13,7 @@ whether the top hit is trustworthy (`confident`). Below it the bot asks or hands
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field as dc_field
 
 import numpy as np
 
@@ -46,7 +46,7 @@ class Hit:
     agency: str
     field: str
     features: dict[str, float]
-    variants: list[Variant] = field(default_factory=list)  # same procedure at other levels
+    variants: list[Variant] = dc_field(default_factory=list)  # same procedure at other levels
 
     def to_dict(self) -> dict:
         return {
