@@ -20,7 +20,7 @@ import numpy as np
 
 from knowledge_base.config import REPO_ROOT, KBSettings
 from knowledge_base.evaluate import read_questions
-from knowledge_base.scoring import CONFIDENCE_FEATURES, FEATURES, Calibration, confidence_features
+from knowledge_base.scoring import CONFIDENCE_FEATURES, FEATURES, Calibration
 
 DEFAULT_QUESTIONS = REPO_ROOT / "knowledge_base" / "eval" / "questions_tune.jsonl"
 REJECT_BUDGET = 0.02  # share of in-scope tuning questions allowed below the threshold
@@ -93,8 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     conf_X, conf_y = [], []
     for q, rows, feats, ctx, X, y in prepared:
         ranked = search.rank(rows, feats, ctx["wanted_level"])
-        cf = confidence_features([f for _, _, f in ranked], [s for _, s, _ in ranked],
-                                 [search.index.group_keys[r] for r, _, _ in ranked], ctx["query_known"])
+        cf = search.confidence_inputs(ranked, ctx)
         conf_X.append([cf[n] for n in CONFIDENCE_FEATURES])
         conf_y.append(bool(q["expected"]))
     conf_X, conf_y = np.array(conf_X), np.array(conf_y)

@@ -25,7 +25,17 @@ FEATURES = (
     "level_pref",       # 1 for the variant a provincial citizen needs (or the level they named)
 )
 
-CONFIDENCE_FEATURES = ("top_score", "margin", "top_dense", "top_title_folded", "top_phrase", "query_known")
+CONFIDENCE_FEATURES = ("top_score", "margin", "top_dense", "top_title_folded", "top_phrase", "query_known",
+                       "coverage", "accent_coverage")
+
+# Words that carry the question, courtesy or the speaker rather than the topic (accent-folded).
+# They are left out when measuring how much of a message the top procedure accounts for.
+FUNCTION_WORDS = frozenset("""
+toi em minh anh chi ban ad admin oi a ah da vang nhe nha nhi ha the thi la va voi cua cho de
+muon can phai co khong duoc roi chua dang se vua moi hay hoac nao gi sao dau bao nhieu lau khi
+nhu the nao lam sao the nao o tai ve tu den trong ngoai nay kia do ai ma neu vay xin hoi giup
+thu tuc ho so giay to lam nop mat het tien phi le ngay thang nam gio
+""".split())
 
 
 @dataclass
@@ -97,8 +107,18 @@ def title_recall(query_tokens: set[str], title_tokens: list[str]) -> float:
 _WORD = re.compile(r"\w+")
 
 
+def coverage(query_tokens: list[str] | tuple[str, ...], doc_tokens: set[str],
+             is_function_word=FUNCTION_WORDS.__contains__) -> float:
+    """Share of the message's topic words that the procedure's name, aliases or field contain."""
+    content = [t for t in query_tokens if not is_function_word(t) and len(t) > 1]
+    if not content:
+        return 0.0
+    return sum(1 for t in content if t in doc_tokens) / len(content)
+
+
 def confidence_features(ranked_features: list[dict[str, float]], ranked_scores: list[float],
-                        ranked_groups: list[str], query_known: float) -> dict[str, float]:
+                        ranked_groups: list[str], query_known: float, top_coverage: float = 0.0,
+                        top_accent_coverage: float = 0.0) -> dict[str, float]:
     """Inputs of the confidence model, from the fused ranking (best first)."""
     if not ranked_scores:
         return {name: 0.0 for name in CONFIDENCE_FEATURES}
@@ -112,4 +132,6 @@ def confidence_features(ranked_features: list[dict[str, float]], ranked_scores: 
         "top_title_folded": top.get("title_folded", 0.0),
         "top_phrase": top.get("phrase", 0.0),
         "query_known": query_known,
+        "coverage": top_coverage,
+        "accent_coverage": top_accent_coverage,
     }

@@ -24,7 +24,9 @@ from knowledge_base.catalog import Procedure
 from knowledge_base.config import KBSettings
 from knowledge_base.index import HybridIndex, load_or_build
 from knowledge_base.normalize import normalize_query
-from knowledge_base.scoring import (Calibration, confidence_features, phrase_score, title_recall)
+from knowledge_base.normalize import fold_accents
+from knowledge_base.scoring import (FUNCTION_WORDS, Calibration, confidence_features, coverage, phrase_score,
+                                    title_recall)
 
 CANDIDATES_PER_SOURCE = 40
 DENSE_NEIGHBOURS = 120
@@ -90,6 +92,7 @@ class ProcedureSearch:
         for row, key in enumerate(index.group_keys):
             self._groups.setdefault(key, []).append(row)
         self._known_terms = set(index.title_folded.vocabulary) | set(index.alias_folded.vocabulary)
+        self._topic_cache: dict[int, tuple[set[str], set[str]]] = {}
 
     @classmethod
     def load(cls, settings: KBSettings | None = None, progress: bool = True, **kwargs) -> "ProcedureSearch":
@@ -193,13 +196,38 @@ class ProcedureSearch:
                 out.append((g_row, score if rank_in_group == 0 else min(g_score, score), g_f))
         return out
 
+    def _topic_tokens(self, row: int) -> tuple[set[str], set[str]]:
+        """Accented and folded words of a procedure's name, aliases and field."""
+        cached = self._topic_cache.get(row)
+        if cached is None:
+            proc = self.index.procedures[row]
+            norm = normalize_query(" . ".join((proc.name, proc.field) + tuple(proc.aliases)))
+            cached = (set(norm.tokens), set(norm.folded_tokens))
+            self._topic_cache[row] = cached
+        return cached
+
+    def confidence_inputs(self, ranked: list[tuple[int, float, dict]], ctx: dict) -> dict[str, float]:
+        groups = [self.index.group_keys[row] for row, _, _ in ranked]
+        top_cov = top_acc = 0.0
+        if ranked:
+            norm = ctx["norm"]
+            accented, folded = self._topic_tokens(ranked[0][0])
+            top_cov = coverage(norm.folded_tokens, folded)
+            # A message typed with diacritics must match with them: "vàng" is not "vắng".
+            has_marks = any(t != fold_accents(t) for t in norm.tokens)
+            if has_marks:
+                top_acc = coverage(norm.tokens, accented,
+                                   is_function_word=lambda t: fold_accents(t) in FUNCTION_WORDS)
+            else:
+                top_acc = top_cov
+        return confidence_features([f for _, _, f in ranked], [s for _, s, _ in ranked], groups,
+                                   ctx["query_known"], top_cov, top_acc)
+
     def search(self, text: str, k: int = 10) -> SearchResult:
         start = time.perf_counter()
         candidates, feats, ctx = self.candidate_features(text)
         ranked = self.rank(candidates, feats, ctx["wanted_level"])
-        groups = [self.index.group_keys[row] for row, _, _ in ranked]
-        conf_feats = confidence_features([f for _, _, f in ranked], [s for _, s, _ in ranked], groups,
-                                         ctx["query_known"])
+        conf_feats = self.confidence_inputs(ranked, ctx)
         confidence = self.calibration.confidence(conf_feats) if ranked else 0.0
         hits = []
         for row, score, f in ranked[:k]:

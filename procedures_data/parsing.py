@@ -26,9 +26,16 @@ NOTICE_KINDS = frozenset({
     "fee_note_unbalanced",     # the fee explanation's parenthesis is never closed in the source
     "section_from_field",      # raw_text had no usable section anchors; crawler field used
     "time_as_text",            # the time cell holds words ("Không quy định"), kept as written
+    "document_row_empty",      # a table row with a copy count but no document name: dropped
+    "document_without_copies", # text after the last copy count, kept as a row without copies
 })
 
 Problem = dict[str, str]
+
+# Vietnamese letters for regex classes (a plain 'à-ỹ' range would also take capitals like 'Đ').
+_VI_LOWER_EXTRA = "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ"
+_LOWER = "a-z" + _VI_LOWER_EXTRA
+_UPPER = "A-Z" + _VI_LOWER_EXTRA.upper()
 
 
 def _problem(kind: str, detail: str = "") -> Problem:
@@ -89,7 +96,7 @@ _YC_LABEL = "Yêu cầu, điều kiện thực hiện"
 _KQ_LABEL = "Kết quả xử lý"
 _UI_LABELS = ("Từ khóa", "Chọn cơ quan thực hiện")
 _ROW_START_RE = re.compile(r"(?:Trực tiếp|Trực tuyến|Dịch vụ bưu chính)(?=\d|Không có thông tin)")
-_LOOSE_ROW_START_RE = re.compile(r"(?:Trực tiếp|Trực tuyến|Dịch vụ bưu chính)(?=[A-ZĐÀ-Ỹ])")
+_LOOSE_ROW_START_RE = re.compile(r"(?:Trực tiếp|Trực tuyến|Dịch vụ bưu chính)(?=[" + _UPPER + "])")
 
 
 def split_sections(raw_text: str) -> tuple[dict[str, str], list[Problem]]:
@@ -109,7 +116,7 @@ def split_sections(raw_text: str) -> tuple[dict[str, str], list[Problem]]:
     if ct < 0 or cc is None:
         problems.append(_problem("section_anchor_missing", "methods" if ct < 0 else "legal_basis"))
         return out, problems
-    tt = raw.rfind(_TT_LABEL, 0, ct)
+    tt = raw.find(_TT_LABEL, 0, ct)
     if tt >= 0:
         out["steps"] = raw[tt + len(_TT_LABEL):ct]
     # Documents: the first "Thành phần hồ sơ" after which no method row follows.
@@ -178,7 +185,7 @@ _CURRENCY_MAP = dict(_CURRENCIES)
 _AMOUNT_RE = re.compile(r"(\d[\d.,]*)\s*(" + _CURRENCY_ALT + r")")
 _VALID_AMOUNT_RE = re.compile(r"(?:0|[1-9]\d{0,2}(?:,\d{3})*|[1-9]\d*)(?:\.\d+)?")
 _TIME_UNITS = ("Ngày làm việc", "Giờ làm việc", "Ngày", "Giờ", "Tháng", "Năm", "Tuần", "Phút")
-_TIME_RE = re.compile(r"(\d+(?:[.,]\d+)?)\s*(" + "|".join(_TIME_UNITS) + r")(?![a-zà-ỹđ])")
+_TIME_RE = re.compile(r"(\d+(?:[.,]\d+)?)\s*(" + "|".join(_TIME_UNITS) + r")(?![" + _LOWER + "])")
 _BARE_NUMBER_RE = re.compile(r"\d[\d.,]*")
 _EMPTY_NOTES = {"", "không", "không có", "không quy định", "không có thông tin"}
 
@@ -333,7 +340,7 @@ def split_methods(text: str) -> tuple[list[dict[str, str]], list[Problem]]:
 
 _DOC_HEADER = "Tên giấy tờMẫu đơn, tờ khaiSố lượng"
 _COPIES_RE = re.compile(r"(\d) bản (chính|sao)(?:, ?(\d) bản (chính|sao))?")
-_FORM_EXT_RE = re.compile(r"\.(?:docx|doc|pdf|xlsx|xls|rar|zip|odt|rtf)(?![a-zà-ỹđ])", re.I)
+_FORM_EXT_RE = re.compile(r"\.(?i:docx|doc|pdf|xlsx|xls|rar|zip|odt|rtf)(?![" + _LOWER + "])")
 # Words a form file name usually starts with ("Mẫu số 01.docx", "Phụ lục II.docx", "TK01.doc").
 _FORM_START_RE = re.compile(
     r"(?:Mẫu|MẪU|mẫu|Mau|MAU|mau|Phụ lục|PHỤ LỤC|Phụ Lục|Phu luc|Phu Luc|PL|Phlc|PHLC|Phuluc|TK|Tờ khai|"
@@ -358,7 +365,7 @@ def _copies_matches(segment: str) -> list[re.Match]:
             continue
         if prev == "(":
             continue
-        if re.match(r"[ \t]+[a-zà-ỹđ]", segment[m.end():m.end() + 3]):
+        if re.match(r"[ \t]+[" + _LOWER + "]", segment[m.end():m.end() + 3]):
             continue
         found.append(m)
     return found
@@ -403,7 +410,14 @@ def _form_start(text: str, lo: int, hi: int) -> int:
         if i == lo:
             if lo > 0:
                 best = i  # right after the previous form's extension
-        elif not text[i - 1].isspace() and text[i - 1] not in "(/-_":
+        elif text[i - 1] in "-_" or text[i - 1].isdigit():
+            # '…(mẫu 9B).47-Mẫu 8A-Công văn….doc': the file name starts at its number prefix.
+            j = i
+            while j > lo and (text[j - 1].isdigit() or text[j - 1] in "-_."):
+                j -= 1
+            if j < i and (j == lo or not text[j - 1].isspace()):
+                best = j
+        elif not text[i - 1].isspace() and text[i - 1] not in "(/":
             best = i
     if best >= 0:
         return best
@@ -458,12 +472,16 @@ def split_documents(text: str) -> tuple[list[dict[str, str]], list[Problem]]:
     problems: list[Problem] = []
     if not clean_inline(text):
         return [], []
+    if not clean_inline(text).strip("-– "):
+        return [], []  # '--': the portal's empty heading, no table
     parts = text.split(_DOC_HEADER)
     if len(parts) == 1:
         matches = _copies_matches(text)
         if not matches:
-            return ([{"name": clean_block(text), "copies": "", "form": "", "group": ""}],
-                    [_problem("documents_not_a_table", clean_inline(text)[:80])])
+            problem = _problem("documents_not_a_table", clean_inline(text)[:80])
+            if " " not in clean_inline(text):
+                return [], [problem]  # a stray code, not a document list
+            return [{"name": clean_block(text), "copies": "", "form": "", "group": ""}], [problem]
         parts = ["", text]
         problems.append(_problem("documents_header_missing"))
     documents: list[dict[str, str]] = []
@@ -481,17 +499,18 @@ def split_documents(text: str) -> tuple[list[dict[str, str]], list[Problem]]:
                 if form:
                     name = form
                 else:
-                    problems.append(_problem("document_without_name", _format_copies(m)))
+                    problems.append(_problem("document_row_empty", _format_copies(m)))
                     continue
             documents.append({"name": name, "copies": _format_copies(m), "form": form,
                               "group": heading})
         tail = segment[cursor:]
         if index < len(parts) - 1:
             group = tail  # heading of the next table
-        elif clean_inline(tail):
+        elif clean_inline(tail).strip("-– "):
+            # Text after the last copy count: a row the portal lists without a count.
             name, form = split_form(clean_inline(tail))
             name = _clean_doc_text(name) or form
-            problems.append(_problem("documents_trailing_text", clean_inline(tail)[:80]))
+            problems.append(_problem("document_without_copies", clean_inline(tail)[:80]))
             documents.append({"name": name, "copies": "", "form": form, "group": heading})
     return documents, problems
 
@@ -507,7 +526,7 @@ _LEGAL_HEADER = "Tên văn bản pháp lýMã văn bản"
 _SEG = r"(?:TTg|(?:UBTVQH|QH)\d{2}|[A-Z]\d{2}(?![\d/])|[A-ZĐƯ]+)"
 _NUMBER_RE = re.compile(
     r"(?:(?<![\d/.])|(?<=QH\d\d)|(?<=[^\W\d_]\.)|(?<=/\d{4}\.)|(?<=QH\d\d\.)|(?<=\D[12]\d{3}))"
-    r"(?:\d+[a-zA-Z]?(?:\.\d+)?(?:/\d{2,4})?/" + _SEG + r"(?:(?:[-/_]|- (?=TTg|CP))" + _SEG + r")*"
+    r"(?:\d+[a-zA-Z]?(?:\.\d+)?(?:/\d{2,4})?/" + _SEG + r"(?:(?:[-/_]|- (?=TTg|CP\b|[A-ZĐ]{2,}-))" + _SEG + r")*"
     r"|\d+-(?:CP|HĐBT|TTg)\b)"
 )
 # A number cell without issuer code ('46/2020'): only accepted at the end of the table or with a
@@ -530,12 +549,12 @@ _TITLE_START_RE = re.compile(r"\s?(?:" + _TITLE_WORDS + r")\b")
 _SPACED_TITLE_RE = re.compile(r"[ \n]+(?:" + _TITLE_WORDS.replace("sửa đổi|", "") + r"|"
                               + "|".join(_ALLCAPS_STARTS_TUPLE) + r")\b")
 _CELL_PREFIX_RE = re.compile(
-    r"^(?P<title>.*?[^\s])(?P<prefix>(?:Thông tư|Nghị định|Luật|Quyết định|Nghị quyết|Pháp lệnh)"
-    r"(?: số)?)\s*$"
+    r"^(?P<title>.*?[^\s])(?P<prefix>(?:Thông tư|Nghị định|Luật|Quyết định|Nghị quyết|Pháp lệnh|"
+    r"NĐ|TT|QĐ|NQ)(?: số)?:?)\s*$"
 )
 _SUSPECT_TITLE_RE = re.compile(
     r"^\d|/\d{4}\d|\d(?:Luật|Nghị định|Thông tư|Quyết định)|"
-    r"[a-zà-ỹ)](?:Luật|Nghị định|Thông tư|Quyết định|Nghị quyết) "
+    r"[" + _LOWER + r")](?:Luật|Nghị định|Thông tư|Quyết định|Nghị quyết) "
 )
 
 
@@ -559,7 +578,7 @@ def _number_end(body: str, m: re.Match) -> int:
         for k in range(seg_start + 1, end):
             if body[seg_start:k] in _KNOWN_CODES and (
                     body[k:].startswith(_ALLCAPS_STARTS)
-                    or re.match(r"[A-ZĐ]{2,} [A-ZĐÀ-Ỹ]{2,}", body[k:])):
+                    or re.match(r"[A-ZĐ]{2,} [" + _UPPER + "]{2,}", body[k:])):
                 return k
         return end
     for k in range(end - 1, seg_start, -1):
@@ -578,8 +597,10 @@ def _number_end(body: str, m: re.Match) -> int:
 
 _BARE_PREFIX_RE = re.compile(
     r"(?:(?:Luật|Thông tư|Nghị định|Quyết định|Nghị quyết|Pháp lệnh)(?: số)?|[Ss]ố)?:?")
+# Words that continue a title after a quoted number and never start one.
+_IN_TITLE_WORD_RE = re.compile(r"(?:ngày|của|năm|tháng|về|do|tại|và|được)\b")
 _GLUED_CELL_PREFIX_RE = re.compile(
-    r"[^\s](?:Luật|Thông tư|Nghị định|Quyết định|Nghị quyết|Pháp lệnh)(?: số)?:? ?$")
+    r"[" + _LOWER + r".;:)](?:Luật|Thông tư|Nghị định|Quyết định|Nghị quyết|Pháp lệnh|NĐ|TT|QĐ|NQ)(?: số)?:? ?$")
 
 
 def _glued_to_title(body: str, start: int) -> bool:
@@ -608,19 +629,15 @@ def _ends_cell(body: str, start: int, end: int, strict: bool = False) -> bool:
         if nxt and body[end:_number_end(body, nxt)] == body[start:end]:
             return False
         return _glued_to_title(body, start)
+    if _IN_TITLE_WORD_RE.match(rest):
+        return False  # '…53/2025/TT-BCAngày 01/7/2025…': still inside the title
     if first.isalpha() or first in "(“\"'-–+*\t":
         return True
     if first in ".;" and (_TITLE_START_RE.match(rest, 1) or rest[1:2].isalnum()):
         return True
-    return bool(_SPACED_TITLE_RE.match(rest))
-
-
-def _row_number_start(body: str, raw_rows: list[list], i: int) -> int:
-    """Start of row i's number cell (the text after row i's title)."""
-    title_end = raw_rows[i][2] + len(body[raw_rows[i][2]:]) - len(body[raw_rows[i][2]:].lstrip())
-    number = raw_rows[i][1]
-    pos = body.find(number, raw_rows[i][2])
-    return pos if pos >= 0 else title_end
+    # '…Bộ Tư pháp.18/2026/NĐ-CP Thông tư 05/2020…': a title after a space only counts when the
+    # number is glued to the text before it (not '…Thông tư số 40/2025/TT-BTC Sửa đổi…').
+    return bool(_SPACED_TITLE_RE.match(rest)) and _glued_to_title(body, start)
 
 
 def split_legal_basis(text: str) -> tuple[list[dict[str, str]], list[Problem]]:
@@ -648,6 +665,8 @@ def split_legal_basis(text: str) -> tuple[list[dict[str, str]], list[Problem]]:
         digits = re.match(r"\d+", body[start:end]).group(0)
         if len(digits) >= 5 and re.match(r"(?:19|20)\d\d", digits):
             start += 4  # '…năm 2024' + '37/2024/QH15'
+        elif re.match(r"(?:19|20)\d\d\.\d+/", body[start:end]):
+            start += 5  # '…năm 2021.' + '53/2025/TT-BCA'
         numbers.add(body[start:end])
         if _ends_cell(body, start, end):
             candidates.append((start, end))
@@ -666,10 +685,11 @@ def split_legal_basis(text: str) -> tuple[list[dict[str, str]], list[Problem]]:
         if cells and start < cells[-1][1]:
             continue
         cells.append((start, end))
-    raw_rows: list[list] = []  # [title, number, row_start]
+    raw_rows: list[tuple[str, str, int, int]] = []  # (title, number, row start, number start)
     cursor = 0
     for start, end in cells:
-        raw_rows.append([clean_inline(body[cursor:start]), clean_inline(body[start:end]), cursor])
+        title = re.sub(r"^Trang chủ\s+", "", clean_inline(body[cursor:start]))  # page breadcrumb
+        raw_rows.append((title, clean_inline(body[start:end]), cursor, start))
         cursor = end
         trail = re.match(r"[.;]+", body[cursor:])
         if trail:
@@ -677,18 +697,19 @@ def split_legal_basis(text: str) -> tuple[list[dict[str, str]], list[Problem]]:
     rows: list[dict[str, str]] = []
     i = 0
     while i < len(raw_rows):
-        title, number, row_start = raw_rows[i]
+        title, number, _row_start, number_start = raw_rows[i]
         nxt = raw_rows[i + 1] if i + 1 < len(raw_rows) else None
         if not re.search(r"[^\W\d_]", title):
             if rows and rows[-1]["number"] == number:
                 # 'Luật 60/2014/QH13' + '60/2014/QH13': the title ended with the number.
-                rows[-1]["title"] = clean_inline(body[raw_rows[i - 1][2]:_row_number_start(body, raw_rows, i)])
+                rows[-1]["title"] = clean_inline(body[raw_rows[i - 1][2]:number_start])
                 i += 1
                 continue
             if nxt and nxt[1] == number and _BARE_PREFIX_RE.fullmatch(nxt[0].strip(" .;,")):
                 # Columns swapped: title cell is the bare number, the number cell carries the
                 # words ('47/2019/TT-BTC' + 'Thông tư 47/2019/TT-BTC').
-                rows.append({"title": f"{nxt[0]} {number}".strip(), "number": number})
+                prefix = "" if nxt[0].strip(" .;,:").casefold() == "số" else nxt[0]
+                rows.append({"title": f"{prefix} {number}".strip(), "number": number})
                 i += 2
                 continue
         pm = _CELL_PREFIX_RE.match(title)
@@ -716,7 +737,8 @@ def split_legal_basis(text: str) -> tuple[list[dict[str, str]], list[Problem]]:
 # Result, steps
 
 # The portal's internal result codes: 'KQ.G01.000064', '000.00.00.G04-KQ3019', 'TP-G01.0000001'.
-_RESULT_CODE_RE = re.compile(r"Mã:\s*[A-Za-z0-9.\-]*\d")
+_RESULT_CODE_RE = re.compile(
+    r"Mã:\s*(?:[A-Za-z0-9.\-]*\d|[A-Z]{2,}(?=[A-ZĐ][" + _LOWER + r"]|\s|$))")
 
 
 def clean_result(text: str) -> tuple[str, list[Problem]]:
