@@ -28,7 +28,7 @@ from knowledge_base.config import KBSettings
 from knowledge_base.encoders import Encoder, make_encoder
 from knowledge_base.normalize import normalize_query
 
-INDEX_FORMAT = 3
+INDEX_FORMAT = 4
 # Modules whose code decides what goes into the index: editing them invalidates cached indexes.
 _SHAPING_MODULES = ("normalize.py", "abbreviations.py", "index.py", "bm25.py", "levels.py")
 
@@ -43,9 +43,8 @@ def body_text(proc: Procedure) -> str:
 
 
 def passages(proc: Procedure) -> list[str]:
-    """Texts embedded for a procedure: its name in context, and each colloquial alias."""
-    head = f"{proc.name}. Lĩnh vực: {proc.field}" if proc.field else proc.name
-    return [head] + [a for a in proc.aliases if a.strip()]
+    """Texts embedded for a procedure: its name, and each colloquial alias."""
+    return [proc.name] + [a for a in proc.aliases if a.strip()]
 
 
 def terms(text: str, folded: bool) -> list[str]:
@@ -128,13 +127,7 @@ def build(settings: KBSettings, encoder: Encoder | None = None, progress: bool =
             for text in passages(proc):
                 texts.append(text)
                 owners.append(row)
-        batch = 64
-        chunks = []
-        batches = range(0, len(texts), batch)
-        bar = _progress(batches, len(batches), f"dense index ({encoder.name})", progress)
-        for start in bar:
-            chunks.append(encoder.encode_passages(texts[start:start + batch]))
-        vectors = np.vstack(chunks).astype(np.float32)
+        vectors = _encode_with_cache(encoder, texts, settings.index_dir, progress)
         owner = np.asarray(owners, dtype=np.int32)
         faiss_index = _faiss_from_vectors(vectors)
 
@@ -153,6 +146,40 @@ def build(settings: KBSettings, encoder: Encoder | None = None, progress: bool =
         folded_phrases=phrases,
         fingerprint=fingerprint(settings),
     )
+
+
+def _encode_with_cache(encoder: Encoder, texts: list[str], index_dir: Path, progress: bool) -> np.ndarray:
+    """Encode passages, reusing vectors of texts already encoded by the same encoder.
+
+    A re-imported catalog mostly repeats earlier texts, so only new or changed ones cost
+    encoder time; a cold build encodes everything once (with a progress bar).
+    """
+    safe_name = "".join(c if c.isalnum() else "_" for c in encoder.name)
+    cache_path = index_dir / f"passage-vectors-{safe_name}.npz"
+    known: dict[str, np.ndarray] = {}
+    if cache_path.exists():
+        try:
+            with np.load(cache_path, allow_pickle=False) as data:
+                known = dict(zip((str(k) for k in data["keys"]), data["vectors"]))
+        except (OSError, ValueError, KeyError):
+            known = {}
+    keys = [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in texts]
+    missing = sorted({k: t for k, t in zip(keys, texts) if k not in known}.items())
+    batch = 64
+    batches = range(0, len(missing), batch)
+    for start in _progress(batches, len(batches), f"dense index ({encoder.name}, {len(missing)} new passages)",
+                           progress):
+        chunk = missing[start:start + batch]
+        for (key, _), vec in zip(chunk, encoder.encode_passages([t for _, t in chunk])):
+            known[key] = vec
+    vectors = np.vstack([known[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, encoder.dim), np.float32)
+    if missing:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        used = sorted(set(keys))
+        tmp = cache_path.with_suffix(".tmp.npz")
+        np.savez(tmp, keys=np.array(used), vectors=np.vstack([known[k] for k in used]))
+        os.replace(tmp, cache_path)
+    return vectors
 
 
 def _faiss_from_vectors(vectors: np.ndarray):

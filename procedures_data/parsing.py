@@ -413,10 +413,13 @@ def _form_start(text: str, lo: int, hi: int) -> int:
         elif text[i - 1] in "-_" or text[i - 1].isdigit():
             # '…(mẫu 9B).47-Mẫu 8A-Công văn….doc': the file name starts at its number prefix.
             j = i
-            while j > lo and (text[j - 1].isdigit() or text[j - 1] in "-_."):
+            while j > lo and (text[j - 1].isdigit() or text[j - 1] in "-_."
+                              or ("A" <= text[j - 1] <= "Z")):
                 j -= 1
-            if j < i and (j == lo or not text[j - 1].isspace()):
+            if j < i and (j == lo or not text[j - 1].isspace()) and text[j - 1:j] != "/":
                 best = j
+            elif text[i - 1].isdigit():
+                best = i  # '…ngày 05/5/2025PL 01 Bao cao.docx': a date, not part of the name
         elif not text[i - 1].isspace() and text[i - 1] not in "(/":
             best = i
     if best >= 0:
@@ -445,9 +448,11 @@ def split_form(cell: str) -> tuple[str, str]:
         exts = list(_FORM_EXT_RE.finditer(text))
         if not exts or exts[-1].end() != len(text):
             break
+        while len(exts) > 1 and exts[-2].end() == exts[-1].start():
+            del exts[-2]  # 'Báo cáo (1).docx.docx' is one file name
         prev_ext_end = exts[-2].end() if len(exts) > 1 else 0
         start = _form_start(text, prev_ext_end, exts[-1].start())
-        form = clean_inline(text[start:]).lstrip(".;, ")
+        form = clean_inline(text[start:]).lstrip(".;,-_ ")
         if not form:
             break
         forms.insert(0, form)

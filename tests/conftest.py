@@ -37,6 +37,7 @@ class HashingEncoder:
 
     def __init__(self):
         self.calls = 0
+        self.passages_encoded: list[str] = []
 
     def _vec(self, text: str) -> np.ndarray:
         v = np.zeros(self.dim, dtype=np.float32)
@@ -51,6 +52,7 @@ class HashingEncoder:
 
     def encode_passages(self, texts, batch_size=32):
         self.calls += 1
+        self.passages_encoded.extend(texts)
         return np.vstack([self._vec(t) for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
 
 

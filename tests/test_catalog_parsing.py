@@ -218,6 +218,10 @@ def test_split_documents_form_file_names():
     ("Tờ khai (Mẫu CT01 ban hành kèm theo Thông tư số 53/2025/TT-BCA)", "Tờ khai (Mẫu CT01 ban hành kèm theo "
      "Thông tư số 53/2025/TT-BCA)", ""),
     ("MauBankhaichung.docx", "", "MauBankhaichung.docx"),
+    ("Tờ khai theo Phụ lục ban hành kèm theo Nghị định này;247-N-CP-2025TKNGK (1).docx",
+     "Tờ khai theo Phụ lục ban hành kèm theo Nghị định này;", "247-N-CP-2025TKNGK (1).docx"),
+    ("Báo cáo vốn điều lệ đã góp ngày 05/5/2025PL 01 Bao cao ve von dieu le 14.4_Approved (1).docx.docx",
+     "Báo cáo vốn điều lệ đã góp ngày 05/5/2025", "PL 01 Bao cao ve von dieu le 14.4_Approved (1).docx.docx"),
 ])
 def test_split_form(cell, name, form):
     assert split_form(cell) == (name, form)

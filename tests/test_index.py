@@ -24,9 +24,14 @@ def test_catalog_change_triggers_a_rebuild(tiny_settings):
     first = kb_index.load_or_build(tiny_settings, encoder=enc, progress=False)
     records = TINY_RECORDS + [{"code": "9.999999", "name": "Đăng ký tạm trú", "field": "Cư trú", "levels": ["Cấp xã"]}]
     write_catalog(tiny_settings.catalog_path, records)
+    enc.passages_encoded.clear()
     second = kb_index.load_or_build(tiny_settings, encoder=enc, progress=False)
     assert second.fingerprint != first.fingerprint
     assert "9.999999" in second.codes
+    # Only the new procedure's text is encoded again; the rest comes from the passage cache.
+    assert enc.passages_encoded == ["Đăng ký tạm trú"]
+    row = second.codes.index("1.004222")
+    assert (second.vectors[second.vector_owner == row] == first.vectors[first.vector_owner == row]).all()
 
 
 def test_damaged_cache_is_rebuilt(tiny_settings):
