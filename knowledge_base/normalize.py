@@ -436,6 +436,8 @@ def _single_letter_allowed(text: str, units: list[_Unit], i: int) -> bool:
     after = text[unit.end:unit.end + 1]
     if after == ")":
         return False  # enumerations "e) Bản sao..."
+    if after in ("-", "/", ".") or text[max(unit.start - 1, 0):unit.start] in ("-", "/"):
+        return False  # part of a hyphenated or dotted word: "e-visa", "a/c", "v.v."
     if i > 0:
         prev = units[i - 1]
         if prev.key in SINGLE_LETTER_GUARD_WORDS:

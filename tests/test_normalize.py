@@ -855,3 +855,8 @@ def test_prop_normalize_query_never_raises(value):
 def test_prop_expand_and_tokenize_never_raise(text):
     assert isinstance(expand_abbreviations(text), str)
     assert all(isinstance(t, str) and t for t in tokenize(text))
+
+
+def test_single_letters_inside_hyphenated_words_are_not_teencode():
+    assert "e-visa" in expand_abbreviations("xin e-visa cho bạn")
+    assert expand_abbreviations("cho e hỏi") == "cho em hỏi"
