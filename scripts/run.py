@@ -67,8 +67,10 @@ def main() -> int:
     def on_signal(signum, _frame):
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGHUP, on_signal)
+    # Installed explicitly: a shell that starts us in the background may have set SIGINT to
+    # "ignore", and Python then would not turn Ctrl-C into KeyboardInterrupt.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, on_signal)
     exit_code = 0
     try:
         for svc in services():

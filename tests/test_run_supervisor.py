@@ -38,7 +38,10 @@ def test_interrupt_stops_every_child_and_grandchild(tmp_path):
         run.services = lambda: [run.Service("a", svc, 1), run.Service("b", svc, 2)]
         sys.exit(run.main())
     """)
-    proc = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
+    # Started with SIGINT ignored, as a non-interactive shell does for background jobs:
+    # Ctrl-C must still stop everything.
+    proc = subprocess.Popen([sys.executable, "-c", script], start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     deadline = time.time() + 20
     while time.time() < deadline and (not pidfile.exists() or len(pidfile.read_text().split()) < 4):
         time.sleep(0.1)
