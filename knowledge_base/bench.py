@@ -63,7 +63,8 @@ def plain_bm25(index):
 
 
 def dense_only(index):
-    first_rows = np.array([np.nonzero(index.vector_owner == i)[0][0] for i in range(len(index.procedures))])
+    # Passages are stored procedure by procedure, name first: the first row of each owner is its name.
+    _, first_rows = np.unique(index.vector_owner, return_index=True)
     name_vectors = index.vectors[first_rows]
 
     def score(q):

@@ -33,10 +33,6 @@ INDEX_FORMAT = 4
 _SHAPING_MODULES = ("normalize.py", "abbreviations.py", "index.py", "bm25.py", "levels.py")
 
 
-def title_text(proc: Procedure) -> str:
-    return proc.name
-
-
 def body_text(proc: Procedure) -> str:
     parts = [proc.field, proc.result, proc.audience]
     return " . ".join(p for p in parts if p)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 # Candidate features, in a fixed order (the calibration file refers to them by name).
 FEATURES = (
@@ -104,13 +104,13 @@ def title_recall(query_tokens: set[str], title_tokens: list[str]) -> float:
     return sum(1 for t in title_tokens if t in query_tokens) / len(title_tokens)
 
 
-_WORD = re.compile(r"\w+")
+def coverage(query_tokens: Sequence[str], doc_tokens: set[str], folded: Sequence[str] | None = None) -> float:
+    """Share of the message's topic words that the procedure's name, aliases or field contain.
 
-
-def coverage(query_tokens: list[str] | tuple[str, ...], doc_tokens: set[str],
-             is_function_word=FUNCTION_WORDS.__contains__) -> float:
-    """Share of the message's topic words that the procedure's name, aliases or field contain."""
-    content = [t for t in query_tokens if not is_function_word(t) and len(t) > 1]
+    `folded` (the same tokens without diacritics) decides which words are function words when
+    `query_tokens` are accented."""
+    folded = query_tokens if folded is None else folded
+    content = [t for t, f in zip(query_tokens, folded) if f not in FUNCTION_WORDS and len(f) > 1]
     if not content:
         return 0.0
     return sum(1 for t in content if t in doc_tokens) / len(content)

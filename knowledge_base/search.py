@@ -24,9 +24,7 @@ from knowledge_base.catalog import Procedure
 from knowledge_base.config import KBSettings
 from knowledge_base.index import HybridIndex, load_or_build
 from knowledge_base.normalize import normalize_query
-from knowledge_base.normalize import fold_accents
-from knowledge_base.scoring import (FUNCTION_WORDS, Calibration, confidence_features, coverage, phrase_score,
-                                    title_recall)
+from knowledge_base.scoring import Calibration, confidence_features, coverage, phrase_score, title_recall
 
 CANDIDATES_PER_SOURCE = 40
 DENSE_NEIGHBOURS = 120
@@ -185,12 +183,15 @@ class ProcedureSearch:
         scored = [(row, self.calibration.fuse(f), f) for row, f in zip(candidates, feats)]
         scored.sort(key=lambda x: -x[1])
         # Keep level variants together, the preferred one first, at the group's best position.
+        by_group: dict[str, list[tuple[int, float, dict]]] = {}
+        for entry in scored:
+            by_group.setdefault(self.index.group_keys[entry[0]], []).append(entry)
         out, placed = [], set()
         for row, score, f in scored:
             if row in placed:
                 continue
-            group = [x for x in scored if self.index.group_keys[x[0]] == self.index.group_keys[row]]
-            group.sort(key=lambda x: (levels.preference(self.index.variant_levels[x[0]], wanted_level), -x[1]))
+            group = sorted(by_group[self.index.group_keys[row]],
+                           key=lambda x: (levels.preference(self.index.variant_levels[x[0]], wanted_level), -x[1]))
             for rank_in_group, (g_row, g_score, g_f) in enumerate(group):
                 placed.add(g_row)
                 out.append((g_row, score if rank_in_group == 0 else min(g_score, score), g_f))
@@ -214,10 +215,8 @@ class ProcedureSearch:
             accented, folded = self._topic_tokens(ranked[0][0])
             top_cov = coverage(norm.folded_tokens, folded)
             # A message typed with diacritics must match with them: "vàng" is not "vắng".
-            has_marks = any(t != fold_accents(t) for t in norm.tokens)
-            if has_marks:
-                top_acc = coverage(norm.tokens, accented,
-                                   is_function_word=lambda t: fold_accents(t) in FUNCTION_WORDS)
+            if norm.tokens != norm.folded_tokens:
+                top_acc = coverage(norm.tokens, accented, folded=norm.folded_tokens)
             else:
                 top_acc = top_cov
         return confidence_features([f for _, _, f in ranked], [s for _, s, _ in ranked], groups,
