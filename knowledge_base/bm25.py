@@ -58,6 +58,13 @@ class BM25:
             return np.zeros(self.weights.shape[0], dtype=np.float32)
         return np.asarray(self.weights[:, ids].sum(axis=1)).ravel()
 
+    def idf(self) -> dict[str, float]:
+        """Inverse document frequency of every term, from the stored matrix (BM25's formula)."""
+        n_docs = self.weights.shape[0]
+        df = np.diff(self.weights.indptr).astype(np.float64)
+        values = np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
+        return {term: float(values[col]) for term, col in self.vocabulary.items()}
+
     def max_score(self, query_terms: Iterable[str]) -> float:
         """Upper bound a document could reach for this query (for normalising scores)."""
         ids = sorted({self.vocabulary[t] for t in query_terms if t in self.vocabulary})

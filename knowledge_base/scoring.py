@@ -19,6 +19,9 @@ FEATURES = (
     "alias",            # BM25 against the curated colloquial aliases
     "body",             # BM25 against field, result and audience
     "title_recall",     # share of the name's words that the message contains
+    "name_precision",   # IDF-weighted share of the message's topic words found in the name
+    "name_recall",      # IDF-weighted share of the name's words (level qualifier aside) in the message
+    "lexical_best",     # the better of name and alias BM25: procedures without aliases are not penalised
     "dense",            # best cosine between the message and the procedure's passages
     "dense_rank",       # 1/(1+rank) of the procedure in the dense ranking
     "phrase",           # the message contains the full name or an alias as a phrase (0..1, by length)
@@ -26,7 +29,8 @@ FEATURES = (
 )
 
 CONFIDENCE_FEATURES = ("top_score", "margin", "top_dense", "top_title_folded", "top_phrase", "query_known",
-                       "coverage", "accent_coverage")
+                       "coverage", "accent_coverage", "top_name_precision", "complaint", "smalltalk",
+                       "asks_aspect")
 
 # Words that carry the question, courtesy or the speaker rather than the topic (accent-folded).
 # They are left out when measuring how much of a message the top procedure accounts for.
@@ -52,7 +56,8 @@ class Calibration:
         # Hand-set starting point; `python -m knowledge_base.calibrate` fits real values.
         return cls(
             fusion_weights={"title_folded": 2.0, "title_accented": 1.0, "alias": 1.5, "body": 0.5,
-                            "title_recall": 1.0, "dense": 6.0, "dense_rank": 1.0, "phrase": 2.0,
+                            "title_recall": 1.0, "name_precision": 1.0, "name_recall": 1.0,
+                            "lexical_best": 1.0, "dense": 6.0, "dense_rank": 1.0, "phrase": 2.0,
                             "level_pref": 0.3},
             confidence_weights={"top_score": 1.0, "margin": 1.0, "top_dense": 10.0,
                                 "top_title_folded": 2.0, "top_phrase": 1.0, "query_known": 2.0},
@@ -104,6 +109,20 @@ def title_recall(query_tokens: set[str], title_tokens: list[str]) -> float:
     return sum(1 for t in title_tokens if t in query_tokens) / len(title_tokens)
 
 
+def weighted_overlap(tokens: Sequence[str], other: set[str], idf: dict[str, float], default_idf: float) -> float:
+    """IDF-weighted share of `tokens` (distinct) that occur in `other`: rare words count more."""
+    distinct = set(tokens)
+    total = sum(idf.get(t, default_idf) for t in distinct)
+    if total <= 0:
+        return 0.0
+    return sum(idf.get(t, default_idf) for t in distinct if t in other) / total
+
+
+def content_words(folded_tokens: Sequence[str]) -> list[str]:
+    """Topic words of a message: no function words, no single letters or bare numbers."""
+    return [t for t in folded_tokens if t not in FUNCTION_WORDS and len(t) > 1 and not t.isdigit()]
+
+
 def coverage(query_tokens: Sequence[str], doc_tokens: set[str], folded: Sequence[str] | None = None) -> float:
     """Share of the message's topic words that the procedure's name, aliases or field contain.
 
@@ -118,10 +137,13 @@ def coverage(query_tokens: Sequence[str], doc_tokens: set[str], folded: Sequence
 
 def confidence_features(ranked_features: list[dict[str, float]], ranked_scores: list[float],
                         ranked_groups: list[str], query_known: float, top_coverage: float = 0.0,
-                        top_accent_coverage: float = 0.0) -> dict[str, float]:
+                        top_accent_coverage: float = 0.0, cues: dict[str, float] | None = None
+                        ) -> dict[str, float]:
     """Inputs of the confidence model, from the fused ranking (best first)."""
     if not ranked_scores:
-        return {name: 0.0 for name in CONFIDENCE_FEATURES}
+        empty = {name: 0.0 for name in CONFIDENCE_FEATURES}
+        empty.update({name: float(v) for name, v in (cues or {}).items() if name in empty})
+        return empty
     top = ranked_features[0]
     second = next((s for s, g in zip(ranked_scores[1:], ranked_groups[1:]) if g != ranked_groups[0]),
                   ranked_scores[0] - 1.0)
@@ -134,4 +156,6 @@ def confidence_features(ranked_features: list[dict[str, float]], ranked_scores: 
         "query_known": query_known,
         "coverage": top_coverage,
         "accent_coverage": top_accent_coverage,
+        "top_name_precision": top.get("name_precision", 0.0),
+        **{name: float((cues or {}).get(name, 0.0)) for name in ("complaint", "smalltalk", "asks_aspect")},
     }

@@ -24,7 +24,9 @@ from knowledge_base.catalog import Procedure
 from knowledge_base.config import KBSettings
 from knowledge_base.index import HybridIndex, load_or_build
 from knowledge_base.normalize import normalize_query
-from knowledge_base.scoring import Calibration, confidence_features, coverage, phrase_score, title_recall
+from knowledge_base.cues import message_cues
+from knowledge_base.scoring import (Calibration, confidence_features, content_words, coverage, phrase_score,
+                                    title_recall, weighted_overlap)
 
 CANDIDATES_PER_SOURCE = 40
 DENSE_NEIGHBOURS = 120
@@ -91,6 +93,11 @@ class ProcedureSearch:
             self._groups.setdefault(key, []).append(row)
         self._known_terms = set(index.title_folded.vocabulary) | set(index.alias_folded.vocabulary)
         self._topic_cache: dict[int, tuple[set[str], set[str]]] = {}
+        # Name words without the level qualifier, and how rare each word is among names.
+        self._idf = {t: v for t, v in index.title_folded.idf().items() if "_" not in t}
+        self._default_idf = max(self._idf.values(), default=1.0)
+        self._base_tokens = [levels.base_name(p.name).split() for p in index.procedures]
+        self._base_sets = [set(tokens) for tokens in self._base_tokens]
 
     @classmethod
     def load(cls, settings: KBSettings | None = None, progress: bool = True, **kwargs) -> "ProcedureSearch":
@@ -162,10 +169,14 @@ class ProcedureSearch:
                     candidates.append(other)
 
         wanted = levels.requested_level(query_folded)
+        topic_words = content_words(norm.folded_tokens)
         feats = []
         for row in candidates:
             f = {name: float(arr[row]) for name, arr in lexical.items()}
+            f["lexical_best"] = max(f.get("title_folded", 0.0), f.get("alias", 0.0))
             f["title_recall"] = title_recall(query_set, self._title_tokens[row])
+            f["name_precision"] = weighted_overlap(topic_words, self._base_sets[row], self._idf, self._default_idf)
+            f["name_recall"] = weighted_overlap(self._base_tokens[row], query_set, self._idf, self._default_idf)
             f["dense"] = float(dense[row])
             f["dense_rank"] = float(dense_rank[row])
             f["phrase"] = phrase_score(query_folded, idx.folded_phrases[row])
@@ -220,7 +231,7 @@ class ProcedureSearch:
             else:
                 top_acc = top_cov
         return confidence_features([f for _, _, f in ranked], [s for _, s, _ in ranked], groups,
-                                   ctx["query_known"], top_cov, top_acc)
+                                   ctx["query_known"], top_cov, top_acc, message_cues(ctx["norm"]))
 
     def search(self, text: str, k: int = 10) -> SearchResult:
         start = time.perf_counter()

@@ -30,3 +30,10 @@ def test_round_trip_through_arrays():
     again = BM25.from_arrays(arrays, "x")
     assert again.vocabulary == bm.vocabulary
     assert np.allclose(again.score(["c", "a"]), bm.score(["c", "a"]))
+
+
+def test_idf_matches_document_frequency():
+    bm = BM25.build([["khai", "sinh"], ["khai", "tu"], ["ket", "hon"]])
+    idf = bm.idf()
+    assert idf["sinh"] > idf["khai"] > 0  # "khai" is in two names, "sinh" in one
+    assert set(idf) == set(bm.vocabulary)

@@ -1,4 +1,5 @@
-from knowledge_base.scoring import (CONFIDENCE_FEATURES, Calibration, confidence_features, phrase_score,
+from knowledge_base.scoring import (CONFIDENCE_FEATURES, Calibration, confidence_features, content_words,
+                                    phrase_score, weighted_overlap,
                                     title_recall)
 
 
@@ -29,3 +30,28 @@ def test_confidence_is_monotonic_and_bounded(tmp_path):
     cal.save(path)
     again = Calibration.load(path)
     assert again.fusion_weights == cal.fusion_weights and again.threshold == cal.threshold
+
+
+def test_weighted_overlap_counts_rare_words_more():
+    idf = {"dang": 0.1, "ky": 0.1, "luu": 3.0, "dong": 2.0}
+    # The rare qualifier "lưu động" decides: a name without it covers little of the message.
+    with_qualifier = weighted_overlap(["dang", "ky", "luu", "dong"], {"dang", "ky", "luu", "dong"}, idf, 5.0)
+    without = weighted_overlap(["dang", "ky", "luu", "dong"], {"dang", "ky"}, idf, 5.0)
+    assert with_qualifier == 1.0
+    assert round(without, 3) == round(0.2 / 5.2, 3)
+    # Unknown words get the default (high) weight; repeated words count once.
+    assert weighted_overlap(["abc", "abc", "dang"], {"dang"}, idf, 5.0) == 0.1 / 5.1
+    assert weighted_overlap([], {"dang"}, idf, 5.0) == 0.0
+
+
+def test_content_words_drop_function_words_letters_and_numbers():
+    assert content_words(["em", "muon", "lam", "phep", "xay", "dung", "cap", "i", "2", "a"]) == [
+        "phep", "xay", "dung", "cap"]
+
+
+def test_confidence_features_carry_message_cues():
+    out = confidence_features([{"name_precision": 0.4}], [3.0], ["g"], 1.0,
+                              cues={"complaint": 1.0, "smalltalk": 0.0, "asks_aspect": 1.0})
+    assert out["complaint"] == 1.0 and out["asks_aspect"] == 1.0 and out["top_name_precision"] == 0.4
+    empty = confidence_features([], [], [], 0.0, cues={"smalltalk": 1.0})
+    assert empty["smalltalk"] == 1.0 and empty["top_score"] == 0.0
