@@ -479,17 +479,14 @@ def expand_abbreviations(text: Any) -> str:
         return text
 
 
-def _expand(text: str) -> str:
-    units = _units(text)
-    if not units:
-        return text
+def _expansion_edits(text: str, units: list[_Unit]) -> list[tuple[int, int, str, bool]]:
+    """(first unit, unit count, replacement, keep original) for every expansion in `text`."""
     keys = [u.key for u in units]
     triggers = _TRIGGERS
     if not any(k in triggers for k in keys):
-        return text
+        return []
     n = len(units)
-    out: list[str] = []
-    last = 0
+    edits: list[tuple[int, int, str, bool]] = []
     i = 0
     # joinable[j]: units j and j+1 may belong to the same phrase.
     joinable: list[bool] | None = None
@@ -545,6 +542,19 @@ def _expand(text: str) -> str:
             # Already followed by the official term (text normalized twice).
             i += span
             continue
+        edits.append((i, span, replacement, append))
+        i += span
+    return edits
+
+
+def _expand(text: str) -> str:
+    units = _units(text)
+    edits = _expansion_edits(text, units) if units else []
+    if not edits:
+        return text
+    out: list[str] = []
+    last = 0
+    for i, span, replacement, append in edits:
         start, end = units[i].start, units[i + span - 1].end
         out.append(text[last:start])
         if append:
@@ -552,11 +562,41 @@ def _expand(text: str) -> str:
             out.append(" ")
         out.append(replacement)
         last = end
-        i += span
-    if not out:
-        return text
     out.append(text[last:])
     return "".join(out)
+
+
+class TokenSpan(NamedTuple):
+    start: int       # offsets in the text as given, so entities keep their positions
+    end: int
+    text: str        # the characters as typed
+    normalized: str  # lowercase, tone-normalized, abbreviation expanded ("cccd" -> "căn cước công dân")
+
+
+def token_spans(text: Any) -> list[TokenSpan]:
+    """Word tokens of `text` with their character offsets and normalized forms. Never raises.
+
+    Offsets refer to `text` itself (not to a cleaned copy), which is what a tokenizer inside an
+    NLU pipeline needs. An abbreviation spanning several words gives them its words one by one
+    when the counts agree ("dc ko" -> "được", "không"), else all to its first word; a colloquial name keeps its words and adds the
+    official term to its last word ("sổ đỏ" -> "sổ", "đỏ giấy chứng nhận ...").
+    """
+    if not isinstance(text, str) or not text:
+        return []
+    try:
+        units = _units(text)
+        normalized = [u.key for u in units]
+        for i, span, replacement, append in _expansion_edits(text, units):
+            if append:
+                last = i + span - 1
+                normalized[last] = f"{normalized[last]} {replacement}"
+            elif span > 1 and len(replacement.split()) == span:
+                normalized[i:i + span] = replacement.split()  # "dc ko" -> "được", "không"
+            else:
+                normalized[i] = replacement
+        return [TokenSpan(u.start, u.end, u.text, norm) for u, norm in zip(units, normalized)]
+    except Exception:  # pragma: no cover - defensive
+        return []
 
 
 # ---------------------------------------------------------------------------

@@ -29,8 +29,8 @@ FEATURES = (
 )
 
 CONFIDENCE_FEATURES = ("top_score", "margin", "top_dense", "top_title_folded", "top_phrase", "query_known",
-                       "coverage", "accent_coverage", "top_name_precision", "complaint", "smalltalk",
-                       "asks_aspect")
+                       "coverage", "accent_coverage", "top_name_precision", "weighted_coverage",
+                       "unmatched_rarity", "complaint", "smalltalk", "asks_aspect")
 
 # Words that carry the question, courtesy or the speaker rather than the topic (accent-folded).
 # They are left out when measuring how much of a message the top procedure accounts for.
@@ -118,6 +118,13 @@ def weighted_overlap(tokens: Sequence[str], other: set[str], idf: dict[str, floa
     return sum(idf.get(t, default_idf) for t in distinct if t in other) / total
 
 
+def unmatched_rarity(tokens: Sequence[str], other: set[str], idf: dict[str, float], max_idf: float) -> float:
+    """How rare (0..1) the rarest word of `tokens` is that `other` does not contain: a message about
+    "thẻ sinh viên" is not answered by "thẻ căn cước" however well "thẻ" matches."""
+    missing = [idf.get(t, max_idf) for t in set(tokens) if t not in other]
+    return max(missing) / max_idf if missing and max_idf > 0 else 0.0
+
+
 def content_words(folded_tokens: Sequence[str]) -> list[str]:
     """Topic words of a message: no function words, no single letters or bare numbers."""
     return [t for t in folded_tokens if t not in FUNCTION_WORDS and len(t) > 1 and not t.isdigit()]
@@ -137,8 +144,8 @@ def coverage(query_tokens: Sequence[str], doc_tokens: set[str], folded: Sequence
 
 def confidence_features(ranked_features: list[dict[str, float]], ranked_scores: list[float],
                         ranked_groups: list[str], query_known: float, top_coverage: float = 0.0,
-                        top_accent_coverage: float = 0.0, cues: dict[str, float] | None = None
-                        ) -> dict[str, float]:
+                        top_accent_coverage: float = 0.0, cues: dict[str, float] | None = None,
+                        extra: dict[str, float] | None = None) -> dict[str, float]:
     """Inputs of the confidence model, from the fused ranking (best first)."""
     if not ranked_scores:
         empty = {name: 0.0 for name in CONFIDENCE_FEATURES}
@@ -158,4 +165,5 @@ def confidence_features(ranked_features: list[dict[str, float]], ranked_scores: 
         "accent_coverage": top_accent_coverage,
         "top_name_precision": top.get("name_precision", 0.0),
         **{name: float((cues or {}).get(name, 0.0)) for name in ("complaint", "smalltalk", "asks_aspect")},
+        **{name: float((extra or {}).get(name, 0.0)) for name in ("weighted_coverage", "unmatched_rarity")},
     }

@@ -26,7 +26,7 @@ from knowledge_base.index import HybridIndex, load_or_build
 from knowledge_base.normalize import normalize_query
 from knowledge_base.cues import message_cues
 from knowledge_base.scoring import (Calibration, confidence_features, content_words, coverage, phrase_score,
-                                    title_recall, weighted_overlap)
+                                    title_recall, unmatched_rarity, weighted_overlap)
 
 CANDIDATES_PER_SOURCE = 40
 DENSE_NEIGHBOURS = 120
@@ -230,8 +230,15 @@ class ProcedureSearch:
                 top_acc = coverage(norm.tokens, accented, folded=norm.folded_tokens)
             else:
                 top_acc = top_cov
+        extra = {}
+        if ranked:
+            topic = content_words(ctx["norm"].folded_tokens)
+            extra = {
+                "weighted_coverage": weighted_overlap(topic, folded, self._idf, self._default_idf),
+                "unmatched_rarity": unmatched_rarity(topic, folded, self._idf, self._default_idf),
+            }
         return confidence_features([f for _, _, f in ranked], [s for _, s, _ in ranked], groups,
-                                   ctx["query_known"], top_cov, top_acc, message_cues(ctx["norm"]))
+                                   ctx["query_known"], top_cov, top_acc, message_cues(ctx["norm"]), extra)
 
     def search(self, text: str, k: int = 10) -> SearchResult:
         start = time.perf_counter()

@@ -860,3 +860,28 @@ def test_prop_expand_and_tokenize_never_raise(text):
 def test_single_letters_inside_hyphenated_words_are_not_teencode():
     assert "e-visa" in expand_abbreviations("xin e-visa cho bạn")
     assert expand_abbreviations("cho e hỏi") == "cho em hỏi"
+
+
+def test_token_spans_keep_offsets_of_the_text_as_typed():
+    from knowledge_base.normalize import token_spans
+
+    text = "Cho e hỏi làm cccd ở đâu, dc ko ạ?"
+    spans = token_spans(text)
+    for span in spans:
+        assert text[span.start:span.end] == span.text
+    by_text = {s.text: s.normalized for s in spans}
+    assert by_text["cccd"] == "căn cước công dân"
+    assert by_text["e"] == "em"
+    assert (by_text["dc"], by_text["ko"]) == ("được", "không")
+    assert [s.text for s in spans] == ["Cho", "e", "hỏi", "làm", "cccd", "ở", "đâu", "dc", "ko", "ạ"]
+
+
+def test_token_spans_colloquial_names_and_odd_input():
+    from knowledge_base.normalize import token_spans
+
+    spans = token_spans("lam so do bi mat")
+    assert spans[2].normalized.startswith("do giấy chứng nhận")
+    assert token_spans("") == [] and token_spans(None) == []
+    assert token_spans("👍 \x00 ...") == []
+    long = "đăng ký " * 3000
+    assert len(token_spans(long)) == 6000

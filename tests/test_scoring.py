@@ -1,5 +1,5 @@
 from knowledge_base.scoring import (CONFIDENCE_FEATURES, Calibration, confidence_features, content_words,
-                                    phrase_score, weighted_overlap,
+                                    phrase_score, unmatched_rarity, weighted_overlap,
                                     title_recall)
 
 
@@ -55,3 +55,10 @@ def test_confidence_features_carry_message_cues():
     assert out["complaint"] == 1.0 and out["asks_aspect"] == 1.0 and out["top_name_precision"] == 0.4
     empty = confidence_features([], [], [], 0.0, cues={"smalltalk": 1.0})
     assert empty["smalltalk"] == 1.0 and empty["top_score"] == 0.0
+
+
+def test_unmatched_rarity_is_the_rarest_missing_word():
+    idf = {"cap": 0.2, "lai": 0.3, "the": 1.0, "sinh": 2.0, "vien": 3.0}
+    assert unmatched_rarity(["cap", "lai", "the", "sinh", "vien"], {"cap", "lai", "the"}, idf, 4.0) == 0.75
+    assert unmatched_rarity(["cap", "the"], {"cap", "the"}, idf, 4.0) == 0.0
+    assert unmatched_rarity(["xoso"], set(), idf, 4.0) == 1.0  # unknown words are the rarest
