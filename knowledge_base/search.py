@@ -25,6 +25,10 @@ from knowledge_base.config import KBSettings
 from knowledge_base.index import HybridIndex, load_or_build
 from knowledge_base.normalize import normalize_query
 from knowledge_base.cues import message_cues
+from knowledge_base.facets import (audience_fit, audience_kinds, foreign_fit, message_from_organisation,
+                                   message_is_foreign, name_is_foreign)
+from knowledge_base.normalize import fold_accents
+from knowledge_base.operations import message_operations, name_operations, operation_features
 from knowledge_base.scoring import (Calibration, confidence_features, content_words, coverage, phrase_score,
                                     title_recall, unmatched_rarity, weighted_overlap)
 
@@ -98,6 +102,9 @@ class ProcedureSearch:
         self._default_idf = max(self._idf.values(), default=1.0)
         self._base_tokens = [levels.base_name(p.name).split() for p in index.procedures]
         self._base_sets = [set(tokens) for tokens in self._base_tokens]
+        self._name_ops = [name_operations(" ".join(tokens)) for tokens in self._base_tokens]
+        self._foreign = [name_is_foreign(" ".join(tokens)) for tokens in self._base_tokens]
+        self._serves = [audience_kinds(fold_accents(p.audience or "").lower()) for p in index.procedures]
 
     @classmethod
     def load(cls, settings: KBSettings | None = None, progress: bool = True, **kwargs) -> "ProcedureSearch":
@@ -170,6 +177,8 @@ class ProcedureSearch:
 
         wanted = levels.requested_level(query_folded)
         topic_words = content_words(norm.folded_tokens)
+        asked_ops = message_operations(query_folded)
+        foreign, from_org = message_is_foreign(query_folded), message_from_organisation(query_folded)
         feats = []
         for row in candidates:
             f = {name: float(arr[row]) for name, arr in lexical.items()}
@@ -177,6 +186,9 @@ class ProcedureSearch:
             f["title_recall"] = title_recall(query_set, self._title_tokens[row])
             f["name_precision"] = weighted_overlap(topic_words, self._base_sets[row], self._idf, self._default_idf)
             f["name_recall"] = weighted_overlap(self._base_tokens[row], query_set, self._idf, self._default_idf)
+            f["op_match"], f["op_plain"] = operation_features(asked_ops, self._name_ops[row])
+            f["foreign_fit"] = foreign_fit(foreign, self._foreign[row])
+            f["audience_fit"] = audience_fit(from_org, self._serves[row])
             f["dense"] = float(dense[row])
             f["dense_rank"] = float(dense_rank[row])
             f["phrase"] = phrase_score(query_folded, idx.folded_phrases[row])

@@ -1,0 +1,66 @@
+"""What a procedure does to a paper: issue it, reissue it, exchange, extend, amend, revoke...
+
+Most confusions between sibling procedures are about the operation, not the paper: "cấp giấy phép
+xây dựng" vs "cấp lại" vs "gia hạn" vs "điều chỉnh" the same permit. Names state the operation in a
+few fixed words; citizens state it by the situation ("bị mất" means reissue, "hết hạn" means
+extend or exchange, "bị sai" means amend). Both sides are mapped to the same small vocabulary, on
+accent-folded text, so the ranking can reward a candidate whose operation matches the message.
+"""
+
+from __future__ import annotations
+
+import re
+
+REISSUE, EXCHANGE, EXTEND, AMEND, REVOKE, CANCEL, REREGISTER, REVIEW = (
+    "reissue", "exchange", "extend", "amend", "revoke", "cancel", "reregister", "review")
+
+# How procedure names state an operation.
+_NAME_PATTERNS = {
+    REISSUE: r"cap lai|phuc hoi|khoi phuc",
+    EXCHANGE: r"cap doi|doi (?:giay|the|bang|so|chung|ho chieu|tem)|chuyen doi",
+    EXTEND: r"gia han",
+    AMEND: r"dieu chinh|thay doi|sua doi|bo sung|cai chinh|cap nhat|dinh chinh",
+    REVOKE: r"thu hoi|tuoc",
+    CANCEL: r"xoa|cham dut|huy bo|huy (?:giay|ket qua|dang ky|viec|bo)|giai the|thoi quoc tich|tam ngung|ngung|"
+            r"dung thuc hien",
+    REREGISTER: r"dang ky lai",
+    REVIEW: r"phuc khao|khieu nai|phuc tra",
+}
+
+# How citizens state it; situations count as much as verbs.
+_MESSAGE_PATTERNS = {
+    REISSUE: r"cap lai|lam lai|xin lai|bi mat|danh mat|mat (?:giay|the|bang|so|ho chieu|ca vet|cavet)|"
+             r"that lac|bi chay|bi trom|khoi phuc",
+    EXCHANGE: r"cap doi|doi (?:sang|qua|tu|giay|the|bang|so|cccd|can cuoc|ho chieu|gplx)|chuyen doi|"
+              r"bi rach|rach nat|hu hong|bi hong|mo chu|bong troc|het han|sap het han|du tuoi",
+    EXTEND: r"gia han|het han|sap het han|keo dai",
+    AMEND: r"dieu chinh|thay doi|sua doi|sua lai|sua (?:ten|ngay|thong tin|sai)|bi sai|ghi sai|sai (?:ten|ngay|thong tin)|"
+           r"bo sung|cai chinh|cap nhat|doi ten|doi ho|doi ngay|dinh chinh|tang von|giam von",
+    REVOKE: r"thu hoi|bi tuoc|tuoc",
+    CANCEL: r"xoa|cham dut|huy (?:bo|dang ky|giay|viec)|giai the|thoi (?:quoc tich|lam|kinh doanh)|dong cua|ngung|tam ngung|"
+            r"dung (?:kinh doanh|hoat dong)|nghi kinh doanh|khong kinh doanh nua",
+    REREGISTER: r"dang ky lai|lam lai (?:khai sinh|giay khai sinh|ket hon|khai tu)|so goc bi mat|"
+                r"(?:so|ban chinh) (?:luu|goc) (?:bi )?(?:mat|chay|hu)",
+    REVIEW: r"phuc khao|cham lai|khieu nai",
+}
+
+_NAME_RE = {op: re.compile(rf"\b(?:{p})\b") for op, p in _NAME_PATTERNS.items()}
+_MESSAGE_RE = {op: re.compile(rf"\b(?:{p})\b") for op, p in _MESSAGE_PATTERNS.items()}
+
+
+def name_operations(folded_name: str) -> frozenset[str]:
+    """Operations a procedure's name states (empty for a plain issue or registration)."""
+    return frozenset(op for op, rx in _NAME_RE.items() if rx.search(folded_name))
+
+
+def message_operations(folded_message: str) -> frozenset[str]:
+    """Operations a citizen's message asks for (empty when it only asks how to get something)."""
+    return frozenset(op for op, rx in _MESSAGE_RE.items() if rx.search(folded_message))
+
+
+def operation_features(message_ops: frozenset[str], name_ops: frozenset[str]) -> tuple[float, float]:
+    """(match, plain): match = the message asks for an operation the name states; plain = the
+    message asks for none and the procedure is the plain one (first issue, registration)."""
+    if message_ops:
+        return (1.0 if message_ops & name_ops else 0.0), 0.0
+    return 0.0, (1.0 if not name_ops else 0.0)

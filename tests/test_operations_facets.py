@@ -1,0 +1,90 @@
+import pytest
+
+from knowledge_base.facets import (audience_fit, audience_kinds, foreign_fit, message_from_organisation,
+                                   message_is_foreign, name_is_foreign)
+from knowledge_base.levels import base_name
+from knowledge_base.normalize import normalize_query
+from knowledge_base.operations import (AMEND, CANCEL, EXCHANGE, EXTEND, REISSUE, REREGISTER, REVIEW, REVOKE,
+                                       message_operations, name_operations, operation_features)
+
+
+def folded(text: str) -> str:
+    return " ".join(normalize_query(text).folded_tokens)
+
+
+@pytest.mark.parametrize("name, ops", [
+    ("Cấp giấy phép xây dựng mới đối với công trình cấp III, cấp IV", set()),
+    ("Cấp lại giấy phép xây dựng đối với công trình cấp III, cấp IV", {REISSUE}),
+    ("Gia hạn giấy phép xây dựng", {EXTEND}),
+    ("Cấp đổi thẻ căn cước (thực hiện tại cấp tỉnh)", {EXCHANGE}),
+    ("Điều chỉnh giấy phép xây dựng", {AMEND}),
+    ("Thu hồi giấy phép lái xe", {REVOKE}),
+    ("Xóa đăng ký tạm trú", {CANCEL}),
+    ("Thủ tục đăng ký lại khai sinh", {REREGISTER}),
+    ("Phúc khảo bài thi chứng chỉ đại lý bảo hiểm", {REVIEW}),
+    ("Đăng ký thường trú", set()),
+    ("Cấp giấy phép sử dụng vật liệu nổ công nghiệp", set()),  # "sử dụng" is not "dừng"
+])
+def test_name_operations(name, ops):
+    assert name_operations(base_name(name)) == ops
+
+
+@pytest.mark.parametrize("message, op", [
+    ("bằng lái bị mất làm lại ở đâu", REISSUE),
+    ("cccd het han roi doi o dau", EXCHANGE),
+    ("giay phep xay dung sap het han", EXTEND),
+    ("giấy khai sinh ghi sai tên con", AMEND),
+    ("muon xoa tam tru cho nguoi thue nha", CANCEL),
+    ("so goc bi mat muon dang ky lai khai sinh", REREGISTER),
+])
+def test_message_operations(message, op):
+    assert op in message_operations(folded(message))
+
+
+def test_plain_questions_ask_for_no_operation_and_features_reward_the_match():
+    assert message_operations(folded("xin giấy phép xây nhà 3 tầng")) == frozenset()
+    assert operation_features(frozenset({REISSUE}), frozenset({REISSUE, AMEND})) == (1.0, 0.0)
+    assert operation_features(frozenset({REISSUE}), frozenset()) == (0.0, 0.0)
+    assert operation_features(frozenset(), frozenset()) == (0.0, 1.0)
+    assert operation_features(frozenset(), frozenset({EXTEND})) == (0.0, 0.0)
+
+
+@pytest.mark.parametrize("message", [
+    "chồng em người Hàn muốn đăng ký kết hôn", "vo toi quoc tich phap", "con sinh ben Nhat ve VN",
+    "khai sinh có yếu tố nước ngoài", "Việt kiều Mỹ về nước mua nhà",
+])
+def test_foreign_messages(message):
+    assert message_is_foreign(folded(message))
+
+
+@pytest.mark.parametrize("message", [
+    "người lao động nghỉ việc rút bhxh", "đăng ký kết hôn ở xã", "làm hộ chiếu lần đầu",
+    "người pháp luật quy định", "",
+])
+def test_domestic_messages(message):
+    assert not message_is_foreign(folded(message))
+
+
+def test_foreign_names_and_fit():
+    assert name_is_foreign(base_name("Thủ tục đăng ký khai sinh có yếu tố nước ngoài"))
+    assert name_is_foreign(base_name("Cấp giấy thông hành biên giới Việt Nam – Lào cho công dân Việt Nam"))
+    assert not name_is_foreign(base_name("Thủ tục đăng ký khai sinh"))
+    assert foreign_fit(True, True) == foreign_fit(False, False) == 1.0
+    assert foreign_fit(True, False) == foreign_fit(False, True) == 0.0
+
+
+def test_organisation_askers_and_audience_fit():
+    assert message_from_organisation(folded("Công ty chúng tôi muốn thuê đất làm nhà xưởng"))
+    assert message_from_organisation(folded("cty em tang von dieu le"))
+    assert not message_from_organisation(folded("nhà tôi muốn làm sổ đỏ"))
+    serves_org = audience_kinds("doanh nghiep, to chuc (khong bao gom doanh nghiep, htx)")
+    serves_people = audience_kinds("cong dan viet nam")
+    assert serves_org == (True, False) and serves_people == (False, True)
+    assert audience_fit(True, serves_org) == 1.0 and audience_fit(True, serves_people) == 0.0
+    assert audience_fit(False, serves_people) == 1.0 and audience_fit(False, (False, False)) == 0.5
+
+
+@pytest.mark.parametrize("message", ["người Thái ở Sơn La làm căn cước", "người Tày", "ở Thái Bình",
+                                     "Sở Tư pháp tỉnh", "tu phap xa"])
+def test_ethnic_groups_and_provinces_are_not_foreign(message):
+    assert not message_is_foreign(folded(message))
