@@ -63,7 +63,29 @@ def fit_fusion(groups: list[tuple[np.ndarray, np.ndarray]], start: np.ndarray) -
         starts.append(np.maximum(fit_logistic(X, y)[0], 0.0))
         raw = LogisticRegression(C=1.0, max_iter=5000, class_weight="balanced").fit(X, y)
         starts.append(np.maximum(raw.coef_[0], 0.0))
+        pairwise = fit_pairwise(groups)
+        if pairwise is not None:
+            starts.append(pairwise)
     return max((_coordinate_search(s, groups) for s in starts), key=lambda w: _objective(w, groups))
+
+
+def fit_pairwise(groups: list[tuple[np.ndarray, np.ndarray]], C: float = 1.0) -> np.ndarray | None:
+    """Weights from a logistic regression on (right - wrong) feature differences within each
+    question: it learns the ordering itself, which is what the ranking needs."""
+    from sklearn.linear_model import LogisticRegression
+
+    diffs = []
+    for X, y in groups:
+        if y.any() and not y.all():
+            best_right = X[y][0]
+            diffs.extend(best_right - X[~y])
+    if not diffs:
+        return None
+    D = np.asarray(diffs)
+    D = np.vstack([D, -D])
+    labels = np.concatenate([np.ones(len(diffs)), np.zeros(len(diffs))])
+    model = LogisticRegression(C=C, max_iter=5000, fit_intercept=False).fit(D, labels)
+    return np.maximum(model.coef_[0], 0.0)
 
 
 def _coordinate_search(best: np.ndarray, groups: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:

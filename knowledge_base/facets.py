@@ -1,4 +1,4 @@
-"""Who is asking, and is a foreign element involved? Two facets that split sibling procedures.
+"""Who is asking, is a foreign element involved, must the officer come? Facets that split siblings.
 
 The catalog often has one procedure per audience: "đăng ký khai sinh" and "... có yếu tố nước
 ngoài", "giao đất cho hộ gia đình, cá nhân" (xã) and "... cho tổ chức" (tỉnh). Citizens rarely use
@@ -45,6 +45,15 @@ _ORG_AUDIENCE = ("doanh nghiep", "to chuc", "hop tac xa")
 _PERSON_AUDIENCE = ("cong dan", "nguoi nuoc ngoai", "nguoi viet nam", "can bo", "ca nhan", "ho gia dinh")
 
 
+# "Lưu động": the officer comes to the citizen, said as the situation that needs it.
+_MESSAGE_MOBILE_RE = re.compile(
+    r"\b(?:luu dong|(?:xuong|den|toi|ve) (?:tan )?nha|tai nha|tan noi|tan giuong|nam (?:mot|1) cho|bi liet|"
+    r"khong (?:the )?(?:di lai|di|len|ra|toi|den) (?:duoc|xa|phuong|uy ban|ubnd)|khong di lai duoc|"
+    r"o vung (?:sau|xa)|dang nam vien|benh nang)\b"
+)
+_NAME_MOBILE_RE = re.compile(r"\bluu dong\b")
+
+
 def message_is_foreign(folded: str) -> bool:
     return bool(_MESSAGE_FOREIGN_RE.search(folded))
 
@@ -61,6 +70,14 @@ def audience_kinds(folded_audience: str) -> tuple[bool, bool]:
     """(serves organisations, serves people) from the record's audience field."""
     return (any(k in folded_audience for k in _ORG_AUDIENCE),
             any(k in folded_audience for k in _PERSON_AUDIENCE))
+
+
+def message_wants_mobile(folded: str) -> bool:
+    return bool(_MESSAGE_MOBILE_RE.search(folded))
+
+
+def name_is_mobile(folded_name: str) -> bool:
+    return bool(_NAME_MOBILE_RE.search(folded_name))
 
 
 def foreign_fit(message_foreign: bool, candidate_foreign: bool) -> float:

@@ -25,12 +25,13 @@ from knowledge_base import levels
 from knowledge_base.bm25 import BM25, ngrams
 from knowledge_base.catalog import Procedure, file_fingerprint, load_catalog
 from knowledge_base.config import KBSettings
+from knowledge_base.diacritics import DiacriticRestorer
 from knowledge_base.encoders import Encoder, make_encoder
 from knowledge_base.normalize import normalize_query
 
-INDEX_FORMAT = 4
+INDEX_FORMAT = 5
 # Modules whose code decides what goes into the index: editing them invalidates cached indexes.
-_SHAPING_MODULES = ("normalize.py", "abbreviations.py", "index.py", "bm25.py", "levels.py")
+_SHAPING_MODULES = ("normalize.py", "abbreviations.py", "index.py", "bm25.py", "levels.py", "diacritics.py")
 
 
 def body_text(proc: Procedure) -> str:
@@ -41,6 +42,19 @@ def body_text(proc: Procedure) -> str:
 def passages(proc: Procedure) -> list[str]:
     """Texts embedded for a procedure: its name, and each colloquial alias."""
     return [proc.name] + [a for a in proc.aliases if a.strip()]
+
+
+def language_texts(proc: Procedure):
+    """The procedure's prose, from which the diacritics model learns the catalog's language."""
+    yield proc.name
+    yield from proc.aliases
+    for text in (proc.field, proc.audience, proc.result, proc.conditions, proc.agency):
+        if text:
+            yield text
+    for doc in proc.documents:
+        if doc.get("name"):
+            yield doc["name"]
+    yield from proc.steps
 
 
 def terms(text: str, folded: bool) -> list[str]:
@@ -63,6 +77,7 @@ class HybridIndex:
     variant_levels: list[str]
     folded_phrases: list[list[str]]  # per procedure: folded name + aliases, for phrase matching
     fingerprint: str
+    diacritics: DiacriticRestorer | None = None
 
     @property
     def codes(self) -> list[str]:
@@ -114,6 +129,10 @@ def build(settings: KBSettings, encoder: Encoder | None = None, progress: bool =
         body_f.append(terms(body_text(proc), folded=True))
         phrases.append([" ".join(name_norm.folded_tokens)] + [" ".join(an.folded_tokens) for an in alias_norms])
 
+    if progress:
+        print("diacritics model: counting the catalog's syllables ...", file=sys.stderr)
+    restorer = DiacriticRestorer.train(text for proc in procedures for text in language_texts(proc))
+
     if encoder is None and settings.encoder != "none":
         encoder = make_encoder(settings.encoder, settings.encoder_model)
     vectors = owner = faiss_index = None
@@ -141,6 +160,7 @@ def build(settings: KBSettings, encoder: Encoder | None = None, progress: bool =
         variant_levels=[levels.level_of(p.name, p.levels) for p in procedures],
         folded_phrases=phrases,
         fingerprint=fingerprint(settings),
+        diacritics=restorer,
     )
 
 
@@ -196,6 +216,8 @@ def save(index: HybridIndex, folder: Path) -> None:
                            ("alias_f", index.alias_folded), ("body_f", index.body_folded)):
             arrays.update(bm.to_arrays(prefix))
         np.savez(tmp / "lexical.npz", **arrays)
+        if index.diacritics is not None:
+            index.diacritics.save(tmp / "diacritics.json")
         if index.vectors is not None:
             np.save(tmp / "vectors.npy", index.vectors)
             np.save(tmp / "vector_owner.npy", index.vector_owner)
@@ -239,6 +261,8 @@ def load(folder: Path, settings: KBSettings, encoder: Encoder | None = None) -> 
         vectors=vectors, vector_owner=owner, faiss_index=faiss_index, encoder=encoder,
         group_keys=meta["group_keys"], variant_levels=meta["variant_levels"],
         folded_phrases=meta["folded_phrases"], fingerprint=meta["fingerprint"],
+        diacritics=DiacriticRestorer.load(folder / "diacritics.json") if (folder / "diacritics.json").exists()
+        else None,
     )
 
 

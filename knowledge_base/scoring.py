@@ -26,6 +26,8 @@ FEATURES = (
     "op_plain",         # the message asks for no particular operation and this is the plain procedure
     "foreign_fit",      # both or neither of message and name involve a foreign element
     "audience_fit",     # the procedure serves the kind of asker (organisation or person)
+    "mobile_fit",       # both or neither of message and name are about registration at home (lưu động)
+    "rare_coverage",    # share of the message's rare catalog words (few names use them) in name or aliases
     "dense",            # best cosine between the message and the procedure's passages
     "dense_rank",       # 1/(1+rank) of the procedure in the dense ranking
     "phrase",           # the message contains the full name or an alias as a phrase (0..1, by length)
@@ -62,7 +64,8 @@ class Calibration:
             fusion_weights={"title_folded": 2.0, "title_accented": 1.0, "alias": 1.5, "body": 0.5,
                             "title_recall": 1.0, "name_precision": 1.0, "name_recall": 1.0,
                             "lexical_best": 1.0, "op_match": 1.0, "op_plain": 0.5,
-                            "foreign_fit": 0.5, "audience_fit": 0.5, "dense": 6.0, "dense_rank": 1.0, "phrase": 2.0,
+                            "foreign_fit": 0.5, "audience_fit": 0.5,
+                            "mobile_fit": 0.5, "rare_coverage": 1.0, "dense": 6.0, "dense_rank": 1.0, "phrase": 2.0,
                             "level_pref": 0.3},
             confidence_weights={"top_score": 1.0, "margin": 1.0, "top_dense": 10.0,
                                 "top_title_folded": 2.0, "top_phrase": 1.0, "query_known": 2.0},

@@ -26,13 +26,14 @@ from knowledge_base.index import HybridIndex, load_or_build
 from knowledge_base.normalize import normalize_query
 from knowledge_base.cues import message_cues
 from knowledge_base.facets import (audience_fit, audience_kinds, foreign_fit, message_from_organisation,
-                                   message_is_foreign, name_is_foreign)
+                                   message_is_foreign, message_wants_mobile, name_is_foreign, name_is_mobile)
 from knowledge_base.normalize import fold_accents
 from knowledge_base.operations import message_operations, name_operations, operation_features
 from knowledge_base.scoring import (Calibration, confidence_features, content_words, coverage, phrase_score,
                                     title_recall, unmatched_rarity, weighted_overlap)
 
 CANDIDATES_PER_SOURCE = 40
+RARE_DOC_FREQ = 25  # names a word may appear in and still count as rare
 DENSE_NEIGHBOURS = 120
 
 
@@ -104,6 +105,9 @@ class ProcedureSearch:
         self._base_sets = [set(tokens) for tokens in self._base_tokens]
         self._name_ops = [name_operations(" ".join(tokens)) for tokens in self._base_tokens]
         self._foreign = [name_is_foreign(" ".join(tokens)) for tokens in self._base_tokens]
+        self._mobile = [name_is_mobile(" ".join(tokens)) for tokens in self._base_tokens]
+        # A catalog word is "rare" when few names use it: it names the thing asked about.
+        self._rare_idf = float(np.log(1.0 + (len(index.procedures) - RARE_DOC_FREQ + 0.5) / (RARE_DOC_FREQ + 0.5)))
         self._serves = [audience_kinds(fold_accents(p.audience or "").lower()) for p in index.procedures]
 
     @classmethod
@@ -116,12 +120,21 @@ class ProcedureSearch:
         row = self._by_code.get(code)
         return None if row is None else self.index.procedures[row]
 
+    def dense_text(self, norm) -> str:
+        """What the encoder reads: the message with diacritics restored where they were left out."""
+        restorer = self.index.diacritics
+        if restorer is None or not any(t.isascii() and t.isalpha() for t in norm.tokens):
+            return norm.accented
+        return " ".join(restorer.restore(norm.tokens))
+
     # -- scoring -------------------------------------------------------------------------------
     def candidate_features(self, text: str) -> tuple[list[int], list[dict[str, float]], dict]:
         """Candidate rows and their features for a message (also used by calibration)."""
         norm = normalize_query(text)
         folded_terms = ngrams(norm.folded_tokens)
-        accented_terms = ngrams(norm.tokens)
+        restored = self.dense_text(norm)
+        # Unaccented messages are matched against accented names through the restored spelling.
+        accented_terms = ngrams(restored.split()) if restored != norm.accented else ngrams(norm.tokens)
         idx = self.index
         n = len(idx.procedures)
         query_folded = " ".join(norm.folded_tokens)
@@ -140,7 +153,7 @@ class ProcedureSearch:
         dense_rank = np.zeros(n, dtype=np.float32)
         dense_rows: list[int] = []
         if self.use_dense and norm.accented.strip():
-            qvec = idx.encoder.encode_queries([norm.accented])
+            qvec = idx.encoder.encode_queries([restored])
             sims, ids = idx.faiss_index.search(qvec, min(DENSE_NEIGHBOURS, idx.vectors.shape[0]))
             for sim, vid in zip(sims[0], ids[0]):
                 if vid < 0:
@@ -179,6 +192,8 @@ class ProcedureSearch:
         topic_words = content_words(norm.folded_tokens)
         asked_ops = message_operations(query_folded)
         foreign, from_org = message_is_foreign(query_folded), message_from_organisation(query_folded)
+        mobile = message_wants_mobile(query_folded)
+        rare_words = {t for t in topic_words if self._idf.get(t, 0.0) >= self._rare_idf}
         feats = []
         for row in candidates:
             f = {name: float(arr[row]) for name, arr in lexical.items()}
@@ -189,6 +204,12 @@ class ProcedureSearch:
             f["op_match"], f["op_plain"] = operation_features(asked_ops, self._name_ops[row])
             f["foreign_fit"] = foreign_fit(foreign, self._foreign[row])
             f["audience_fit"] = audience_fit(from_org, self._serves[row])
+            f["mobile_fit"] = 1.0 if mobile == self._mobile[row] else 0.0
+            if rare_words:
+                folded_topic = self._topic_tokens(row)[1]
+                f["rare_coverage"] = sum(1 for t in rare_words if t in folded_topic) / len(rare_words)
+            else:
+                f["rare_coverage"] = 0.0
             f["dense"] = float(dense[row])
             f["dense_rank"] = float(dense_rank[row])
             f["phrase"] = phrase_score(query_folded, idx.folded_phrases[row])
