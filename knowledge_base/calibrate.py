@@ -104,6 +104,35 @@ def _coordinate_search(best: np.ndarray, groups: list[tuple[np.ndarray, np.ndarr
     return best
 
 
+CLARIFY_TARGET_ACCURACY = 0.90  # answer directly when at least this share of such answers is right
+CLARIFY_MAX_SHARE = 0.20  # but never ask back on more than this share of confident questions
+
+
+def fit_clarify_margin(search, prepared, cal: Calibration) -> float:
+    """Smallest score margin below which asking "which of these?" lifts the accuracy of direct
+    answers to the target, without asking back too often."""
+    margins, right = [], []
+    for q, rows, feats, ctx, X, y in prepared:
+        if not q["expected"]:
+            continue
+        ranked = search.rank(rows, feats, ctx["wanted_level"])
+        cf = search.confidence_inputs(ranked, ctx)
+        if not ranked or cal.confidence(cf) < cal.threshold:
+            continue
+        margins.append(cf["margin"])
+        right.append(search.index.procedures[ranked[0][0]].code in q["expected"])
+    if not margins:
+        return 0.0
+    margins_arr, right_arr = np.array(margins), np.array(right)
+    chosen = 0.0
+    for t in np.quantile(margins_arr, np.linspace(0.0, CLARIFY_MAX_SHARE, 41)):
+        chosen = float(t)
+        answered = margins_arr >= t
+        if answered.any() and right_arr[answered].mean() >= CLARIFY_TARGET_ACCURACY:
+            break
+    return round(chosen, 4)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
@@ -145,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     cut = int(np.floor(REJECT_BUDGET * len(in_scope_probs)))
     cal.threshold = round(float(in_scope_probs[cut]) - 1e-6, 6) if len(in_scope_probs) else 0.5
     oos_rejected = float((probs[~conf_y] < cal.threshold).mean()) if (~conf_y).any() else 0.0
+    cal.clarify_margin = fit_clarify_margin(search, prepared, cal)
     cal.meta = {
         "fitted_on": str(args.questions.relative_to(REPO_ROOT) if args.questions.is_relative_to(REPO_ROOT)
                          else args.questions),
@@ -155,7 +185,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     cal.save(settings.calibration_path)
     print(f"calibration written to {settings.calibration_path} in {time.time() - start_time:.0f} s: "
-          f"fusion {cal.fusion_weights}, threshold {cal.threshold}, tuning OOS rejected {oos_rejected:.3f}")
+          f"fusion {cal.fusion_weights}, threshold {cal.threshold}, clarify margin {cal.clarify_margin}, "
+          f"tuning OOS rejected {oos_rejected:.3f}")
     return 0
 
 

@@ -55,6 +55,7 @@ class Calibration:
     confidence_weights: dict[str, float] = field(default_factory=dict)
     confidence_bias: float = 0.0
     threshold: float = 0.5
+    clarify_margin: float = 0.0  # confident, but the runner-up this close: ask which one is meant
     meta: dict = field(default_factory=dict)
 
     @classmethod
@@ -81,14 +82,15 @@ class Calibration:
         return cls(
             fusion_weights=data["fusion"]["weights"], fusion_bias=data["fusion"].get("bias", 0.0),
             confidence_weights=data["confidence"]["weights"], confidence_bias=data["confidence"]["bias"],
-            threshold=data["confidence"]["threshold"], meta=data.get("meta", {}),
+            threshold=data["confidence"]["threshold"],
+            clarify_margin=data["confidence"].get("clarify_margin", 0.0), meta=data.get("meta", {}),
         )
 
     def save(self, path: Path) -> None:
         data = {
             "fusion": {"weights": self.fusion_weights, "bias": self.fusion_bias},
             "confidence": {"weights": self.confidence_weights, "bias": self.confidence_bias,
-                           "threshold": self.threshold},
+                           "threshold": self.threshold, "clarify_margin": self.clarify_margin},
             "meta": self.meta,
         }
         path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -71,6 +71,8 @@ class SearchResult:
     confidence: float
     aspects: list[str]
     elapsed_ms: float
+    ambiguous: bool = False  # confident, but another procedure scores almost as high: ask
+    margin: float = 0.0
 
     @property
     def top(self) -> Hit | None:
@@ -79,6 +81,7 @@ class SearchResult:
     def to_dict(self) -> dict:
         return {
             "query": self.query, "confident": self.confident, "confidence": round(self.confidence, 4),
+            "ambiguous": self.ambiguous,
             "aspects": self.aspects, "elapsed_ms": round(self.elapsed_ms, 1),
             "hits": [h.to_dict() for h in self.hits],
         }
@@ -286,8 +289,10 @@ class ProcedureSearch:
                                 self.index.variant_levels[o])
                         for o in self._groups.get(self.index.group_keys[row], ()) if o != row]
             hits.append(Hit(proc.code, proc.name, score, list(proc.levels), proc.agency, proc.field, f, variants))
+        confident = bool(hits) and confidence >= self.calibration.threshold
+        margin = float(conf_feats.get("margin", 0.0))
         return SearchResult(
-            query=text, hits=hits, confident=bool(hits) and confidence >= self.calibration.threshold,
-            confidence=confidence, aspects=detect_aspects(text),
+            query=text, hits=hits, confident=confident, confidence=confidence, aspects=detect_aspects(text),
             elapsed_ms=(time.perf_counter() - start) * 1000.0,
+            ambiguous=confident and len(hits) > 1 and margin < self.calibration.clarify_margin, margin=margin,
         )
