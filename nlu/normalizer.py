@@ -32,21 +32,25 @@ class VietnameseNormalizer(GraphComponent):
         return cls()
 
     @staticmethod
-    def _normalize(message: Message) -> None:
+    def _normalize(message: Message, keep_length: bool) -> None:
         text = message.get(TEXT)
         if not isinstance(text, str) or not text:
             return
         canonical = canonical_text(text)
+        if canonical == text:
+            return
         # Entity offsets of training examples refer to the text as written: never change its length.
-        if canonical != text and len(canonical) == len(text):
-            message.set(TEXT, canonical)
+        if keep_length and len(canonical) != len(text):
+            return
+        message.set(TEXT, canonical)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         for example in training_data.training_examples:
-            self._normalize(example)
+            self._normalize(example, keep_length=True)
         return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
+        # A live message has no entity offsets yet: NFD from some keyboards becomes NFC here.
         for message in messages:
-            self._normalize(message)
+            self._normalize(message, keep_length=False)
         return messages

@@ -1,10 +1,14 @@
 """Start the 1022 assistant's processes and keep them in one process group.
 
-`make run` calls this after the environments and the index are built. Every child runs in a
-process group of its own; on Ctrl-C, SIGTERM, or the death of any child, all groups are
-terminated (then killed after a grace period), so an interrupted run leaves no stray processes.
+`make run` calls this after the environments, the index and the Rasa model are built:
 
-Later issues add the Rasa server and the action server to `services()`.
+    action server  (app env)   ACTION_SERVER_PORT, default 5055
+    Rasa server    (rasa env)  RASA_PORT, default 5005: REST and socketio channels
+    1022 backend   (app env)   BACKEND_PORT, default 8000: the widget demo page and APIs
+
+Every child runs in a process group of its own; on Ctrl-C, SIGTERM, or the death of any child,
+all groups are terminated (then killed after a grace period), so an interrupted run leaves no
+stray processes. Once every service answers its health check, the addresses are printed.
 """
 
 from __future__ import annotations
@@ -14,11 +18,14 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_PY = ROOT / ".venv" / "app" / "bin" / "python"
+RASA_PY = ROOT / ".venv" / "rasa" / "bin" / "python"
+MODEL = ROOT / "models" / "tongdai1022.tar.gz"
 GRACE_SECONDS = 10
 
 
@@ -27,18 +34,50 @@ class Service:
     name: str
     argv: list[str]
     port: int
+    health_url: str = ""
+    env: dict[str, str] = field(default_factory=dict)
 
 
 def services() -> list[Service]:
+    host = os.environ.get("BIND_HOST", "127.0.0.1")
     backend_port = int(os.environ.get("BACKEND_PORT", "8000"))
+    rasa_port = int(os.environ.get("RASA_PORT", "5005"))
+    actions_port = int(os.environ.get("ACTION_SERVER_PORT", "5055"))
+    tracker_db = os.environ.get("RASA_TRACKER_DB", str(ROOT / "var" / "rasa" / "tracker.db"))
+    Path(tracker_db).parent.mkdir(parents=True, exist_ok=True)
     return [
+        Service(
+            "actions",
+            [str(APP_PY), "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
+            actions_port, f"http://127.0.0.1:{actions_port}/health",
+        ),
+        Service(
+            "rasa",
+            [str(RASA_PY), "-m", "rasa", "run", "--model", os.environ.get("RASA_MODEL", str(MODEL)),
+             "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",
+             "--interface", host, "--port", str(rasa_port), "--cors", "*"],
+            rasa_port, f"http://127.0.0.1:{rasa_port}/webhooks/rest/",
+            env={"ACTION_ENDPOINT_URL": os.environ.get("ACTION_ENDPOINT_URL",
+                                                       f"http://127.0.0.1:{actions_port}/webhook"),
+                 "RASA_TRACKER_DB": tracker_db, "RASA_TELEMETRY_ENABLED": "false",
+                 "TF_CPP_MIN_LOG_LEVEL": "2", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"},
+        ),
         Service(
             "backend",
             [str(APP_PY), "-m", "uvicorn", "backend.app.main:app",
-             "--host", os.environ.get("BACKEND_HOST", "127.0.0.1"), "--port", str(backend_port)],
-            backend_port,
+             "--host", os.environ.get("BACKEND_HOST", host), "--port", str(backend_port)],
+            backend_port, f"http://127.0.0.1:{backend_port}/health",
+            env={"RASA_PUBLIC_URL": os.environ.get("RASA_PUBLIC_URL", f"http://localhost:{rasa_port}")},
         ),
     ]
+
+
+def healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except Exception:
+        return False
 
 
 def stop_all(children: dict[str, subprocess.Popen]) -> None:
@@ -73,11 +112,24 @@ def main() -> int:
         signal.signal(signum, on_signal)
     exit_code = 0
     try:
+        waiting = {}
+        started = time.monotonic()
         for svc in services():
             print(f">> starting {svc.name} on port {svc.port}", flush=True)
-            children[svc.name] = subprocess.Popen(svc.argv, cwd=ROOT, env=env, start_new_session=True)
-        print(">> all services started; Ctrl-C stops them", flush=True)
+            children[svc.name] = subprocess.Popen(svc.argv, cwd=ROOT, env={**env, **svc.env},
+                                                  start_new_session=True)
+            if svc.health_url:
+                waiting[svc.name] = svc.health_url
+        print(">> all services started, waiting until they answer; Ctrl-C stops them", flush=True)
         while True:
+            for name, url in list(waiting.items()):
+                if healthy(url):
+                    del waiting[name]
+                    print(f">> {name} is up ({time.monotonic() - started:.0f} s)", flush=True)
+                    if not waiting:
+                        print(">> ready: chat at http://localhost:%s/  (REST: http://localhost:%s/webhooks/rest/webhook)"
+                              % (os.environ.get("BACKEND_PORT", "8000"), os.environ.get("RASA_PORT", "5005")),
+                              flush=True)
             for name, proc in children.items():
                 code = proc.poll()
                 if code is not None:

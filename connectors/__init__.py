@@ -1,0 +1,1 @@
+"""Rasa channels of the 1022 assistant (they run inside the Rasa process, in the rasa env)."""
