@@ -76,20 +76,20 @@ def documents(proc: Procedure, full: bool = False) -> str:
     shown = docs if full else [d for d in docs if (d.get("group") or "").strip() == (groups[0] if groups else "")]
     shown = shown if full else shown[:LIST_LIMIT]
     lines = [f"Hồ sơ cần chuẩn bị ({len(docs)} loại giấy tờ):"]
-    if groups and not full:
-        lines[0] = (f"Hồ sơ cần chuẩn bị: thủ tục có {len(groups)} trường hợp. "
-                    f"Trường hợp \u201c{_cut(groups[0], 160)}\u201d gồm:")
+    if len(groups) > 1 and not full:
+        lines[0] = (f"Hồ sơ cần chuẩn bị ({len(docs)} loại giấy tờ, chia theo {len(groups)} nhóm). "
+                    f"Nhóm \u201c{_cut(groups[0], 160).rstrip(':')}\u201d gồm:")
     current_group = None
     for doc in shown:
         group = (doc.get("group") or "").strip()
         if full and group and group != current_group:
-            lines.append(f"Trường hợp \u201c{_cut(group, 160)}\u201d:")
+            lines.append(f"Nhóm \u201c{_cut(group, 160).rstrip(':')}\u201d:")
             current_group = group
         extra = ", ".join(x for x in (doc.get("copies", "").strip(), doc.get("form", "").strip()) if x)
         lines.append(f"• {_cut(doc.get('name', ''), ITEM_CHARS)}" + (f" ({_cut(extra, 120)})" if extra else ""))
     hidden = len(docs) - len(shown)
     if hidden > 0:
-        others = f" và {len(groups) - 1} trường hợp khác" if len(groups) > 1 else ""
+        others = f" trong {len(groups) - 1} nhóm khác" if len(groups) > 1 else ""
         lines.append(f"… còn {hidden} giấy tờ{others}. Anh/Chị gõ \u201cxem đầy đủ\u201d để xem hết.")
     return "\n".join(lines)
 

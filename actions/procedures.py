@@ -46,15 +46,26 @@ def answer_events(dispatcher: CollectingDispatcher, code: str, aspects: list[str
         dispatcher.utter_message(text="Xin lỗi Anh/Chị, em không tìm thấy thủ tục này trong danh mục.")
         return [SlotSet("procedure_code", None), SlotSet("procedure_name", None)]
     send_answer(dispatcher, answers.answer(proc, aspects))
-    if variants:
-        # The same procedure is also done at other levels: say so, one button each.
-        labels = ", ".join(f"{LEVEL_LABELS.get(v.level, v.level)} (mã {v.code})" for v in variants)
+    others = other_levels(proc.code, variants or [])
+    if others:
+        # The same procedure is also done at other levels: say so, one button per level.
+        labels = ", ".join(LEVEL_LABELS.get(v.level, v.level) for v in others)
         dispatcher.utter_message(
-            text=f"Thủ tục cùng tên còn được thực hiện tại {labels}. Anh/Chị cần thủ tục ở cấp khác thì chọn bên dưới.",
+            text=f"Thủ tục này còn được thực hiện tại {labels}. Nếu Anh/Chị cần thủ tục ở cấp đó, mời chọn bên dưới.",
             buttons=_buttons((f"Thực hiện tại {LEVEL_LABELS.get(v.level, v.level)}", choose_payload(v.code))
-                             for v in variants))
+                             for v in others))
     return [SlotSet("procedure_code", proc.code), SlotSet("procedure_name", proc.name),
             SlotSet("pending_aspects", None), SlotSet("human_offered", False)]
+
+
+def other_levels(code: str, variants) -> list:
+    """One variant per level other than the answered procedure's own level."""
+    seen, out = {search_engine().variant_level(code)}, []
+    for v in variants:
+        if v.level not in seen:
+            seen.add(v.level)
+            out.append(v)
+    return out
 
 
 def _aspect_phrase(aspects: list[str]) -> str:
@@ -120,18 +131,22 @@ class ActionAnswerProcedure(Action):
 
 
 class ActionShowDetails(Action):
+    """"Xem đầy đủ": everything about the current procedure, or about the one the message names."""
+
     def name(self) -> str:
         return "action_show_details"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
-        code = tracker.get_slot("procedure_code")
         message = tracker.latest_message or {}
         text = message.get("text") or ""
-        # "xem đầy đủ thủ tục đăng ký kết hôn" names its procedure; "xem đầy đủ" uses the current one.
+        code = tracker.get_slot("procedure_code")
         if text and not conversation.names_no_procedure(text):
+            # The message names something: only a confident, clear match is shown in full;
+            # otherwise the normal answer flow asks or offers a human.
             result = search_engine().search(text)
-            if result.confident and not result.ambiguous:
-                code = result.hits[0].code
+            if not (result.confident and not result.ambiguous):
+                return ActionAnswerProcedure().run(dispatcher, tracker, domain)
+            code = result.hits[0].code
         proc = search_engine().procedure(code) if code else None
         if proc is None:
             dispatcher.utter_message(text="Anh/Chị muốn xem đầy đủ thông tin của thủ tục nào ạ?")

@@ -19,7 +19,17 @@ from typing import Any
 from knowledge_base.aspects import detect_aspects
 from knowledge_base.normalize import NormalizedText, normalize_query
 
-__all__ = ["MessageCues", "message_cues"]
+__all__ = ["MessageCues", "message_cues", "without_question_phrases"]
+
+# How people ask, not what about: "mất bao lâu", "bao nhiêu tiền", "như thế nào", "ở đâu". Folded,
+# their words collide with topic words ("mất" = lost, "bao" = bảo hiểm, "thế" = thẻ, "đâu" = đầu),
+# so the lexical search leaves them out. Aspect detection reads the full message.
+_QUESTION_PHRASE_RE = re.compile(
+    r"\b(?:(?:mat|het|ton|la|khoang|trong) )?(?:bao lau|bao nhieu(?: tien| ngay| thang| lau| thoi gian)?|"
+    r"may ngay|may thang|may tuan|bao gio)\b|"
+    r"\b(?:nhu )?the nao\b|\bra sao\b|\b(?:o|tai) dau\b|\bcho nao\b|\b(?:co )?duoc khong\b|"
+    r"\bkhong (?:a|ad|vay|nhi|ha)\b|\bthi sao\b"
+)
 
 # Reports of something wrong in the neighbourhood or in an office.
 _COMPLAINT = (
@@ -60,6 +70,23 @@ vay the cam on thanks thank you tks ok oke okay uh um uhm vang da duoc roi tam b
 lai test thu la ai nguoi that may that hay khong ko ten gi gi lam duoc nhung vui ke chuyen cuoi hat
 bai di hom nay khoe buon qua ngu ngoc hay lam tot gioi yeu dep
 """.split())
+
+
+def without_question_phrases(folded_tokens: tuple[str, ...] | list[str]) -> list[bool]:
+    """Mask over the tokens: False where a token belongs to a question phrase."""
+    keep = [True] * len(folded_tokens)
+    text = " ".join(folded_tokens)
+    if not text:
+        return keep
+    starts, pos = [], 0
+    for token in folded_tokens:  # character offset of every token in `text`
+        starts.append(pos)
+        pos += len(token) + 1
+    for m in _QUESTION_PHRASE_RE.finditer(text):
+        for i, start in enumerate(starts):
+            if m.start() <= start < m.end():
+                keep[i] = False
+    return keep
 
 
 class MessageCues(dict):

@@ -24,7 +24,7 @@ from knowledge_base.catalog import Procedure
 from knowledge_base.config import KBSettings
 from knowledge_base.index import HybridIndex, load_or_build
 from knowledge_base.normalize import normalize_query
-from knowledge_base.cues import message_cues
+from knowledge_base.cues import message_cues, without_question_phrases
 from knowledge_base.facets import (audience_fit, audience_kinds, foreign_fit, message_from_organisation,
                                    message_is_foreign, message_wants_mobile, name_is_foreign, name_is_mobile)
 from knowledge_base.normalize import fold_accents
@@ -119,6 +119,11 @@ class ProcedureSearch:
         index = load_or_build(settings, progress=progress)
         return cls(index, Calibration.load(settings.calibration_path), **kwargs)
 
+    def variant_level(self, code: str) -> str | None:
+        """The level ("commune", "province", "central") the procedure with this code is done at."""
+        row = self._by_code.get(code)
+        return None if row is None else self.index.variant_levels[row]
+
     def procedure(self, code: str) -> Procedure | None:
         row = self._by_code.get(code)
         return None if row is None else self.index.procedures[row]
@@ -134,10 +139,16 @@ class ProcedureSearch:
     def candidate_features(self, text: str) -> tuple[list[int], list[dict[str, float]], dict]:
         """Candidate rows and their features for a message (also used by calibration)."""
         norm = normalize_query(text)
-        folded_terms = ngrams(norm.folded_tokens)
+        keep = without_question_phrases(norm.folded_tokens)
+        folded_terms = ngrams([t for t, k in zip(norm.folded_tokens, keep) if k])
         restored = self.dense_text(norm)
         # Unaccented messages are matched against accented names through the restored spelling.
-        accented_terms = ngrams(restored.split()) if restored != norm.accented else ngrams(norm.tokens)
+        accented = restored.split() if restored != norm.accented else list(norm.tokens)
+        if len(accented) != len(keep):
+            keep_accented = [True] * len(accented)
+        else:
+            keep_accented = keep
+        accented_terms = ngrams([t for t, k in zip(accented, keep_accented) if k])
         idx = self.index
         n = len(idx.procedures)
         query_folded = " ".join(norm.folded_tokens)
