@@ -13,13 +13,18 @@ RASA_PY := $(RASA_ENV)/bin/python
 APP_STAMP := $(APP_ENV)/.installed
 RASA_STAMP := $(RASA_ENV)/.installed
 CATALOG := procedures_data/catalog.jsonl
+MODEL := models/tongdai1022.tar.gz
+RASA_SOURCES := config.yml domain.yml $(wildcard bot/data/*.yml bot/data/nlu/*.yml nlu/*.py knowledge_base/normalize.py knowledge_base/abbreviations.py)
 QUESTIONS ?= knowledge_base/eval/questions_holdout.jsonl
 PYTEST_ARGS ?=
 
 export PYTHONPATH := $(CURDIR)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help env env-app env-rasa catalog index run test eval bench lock-app clean
+.PHONY: help env env-app env-rasa catalog index model validate run test eval bench lock-app clean
 
 help:
 	@echo "make run                 install what is missing, build the index, start the services"
@@ -28,6 +33,8 @@ help:
 	@echo "make bench               measure retrieval quality, latency, build time, memory -> docs/benchmarks.md"
 	@echo "make catalog             re-import the catalog from ../shared/data"
 	@echo "make index               build (or reuse) the search index"
+	@echo "make model               train the Rasa model (only when its sources changed)"
+	@echo "make validate            check the Rasa domain and training data"
 
 env: env-app env-rasa
 
@@ -62,12 +69,27 @@ catalog: $(APP_STAMP)
 index: $(APP_STAMP)
 	$(APP_PY) -m knowledge_base.build_index
 
-run: env
+# The Rasa model is retrained only when the domain, config, training data or NLU code changed.
+$(MODEL): $(RASA_STAMP) $(RASA_SOURCES)
+	@echo ">> training the Rasa model (NLU and dialogue, about 2 minutes on 2 cores)"
+	$(RASA_ENV)/bin/rasa train --domain domain.yml --data bot/data --config config.yml \
+		--out models --fixed-model-name tongdai1022
+	@touch $@
+
+model: $(MODEL)
+
+validate: $(RASA_STAMP)
+	$(RASA_ENV)/bin/rasa data validate --domain domain.yml --data bot/data --config config.yml --fail-on-warnings
+
+run: env model
 	$(APP_PY) -m knowledge_base.build_index
 	exec $(APP_PY) scripts/run.py
 
-test: env
-	$(APP_PY) -m pytest -q $(PYTEST_ARGS) tests
+# App-env tests first (they include the conversation tests that run Rasa itself), then the tests
+# of the NLU components and channels inside the rasa env.
+test: env model
+	$(APP_PY) -m pytest -q $(PYTEST_ARGS) --ignore=tests/rasa_env tests
+	$(RASA_PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS) tests/rasa_env
 
 eval: $(APP_STAMP)
 	$(APP_PY) -m knowledge_base.evaluate $(QUESTIONS)

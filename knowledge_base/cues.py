@@ -28,7 +28,9 @@ _QUESTION_PHRASE_RE = re.compile(
     r"\b(?:(?:mat|het|ton|la|khoang|trong) )?(?:bao lau|bao nhieu(?: tien| ngay| thang| lau| thoi gian)?|"
     r"may ngay|may thang|may tuan|bao gio)\b|"
     r"\b(?:nhu )?the nao\b|\bra sao\b|\b(?:o|tai) dau\b|\bcho nao\b|\b(?:co )?duoc khong\b|"
-    r"\bkhong (?:a|ad|vay|nhi|ha)\b|\bthi sao\b"
+    r"\bkhong (?:a|ad|vay|nhi|ha)\b|\bthi sao\b|"
+    r"\b(?:(?:can|mang|chuan bi|nop|phai co) )?(?:nhung )?(?:giay to|ho so|giay)(?: can)? (?:gi|nao)\b|"
+    r"\b(?:can|phai|gom|mang|chuan bi) (?:nhung )?(?:gi|cai gi)\b|\bla gi\b"
 )
 
 # Reports of something wrong in the neighbourhood or in an office.

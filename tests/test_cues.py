@@ -57,3 +57,18 @@ def test_aspect_cue_and_safety_on_odd_input():
     for text in ("\x00\x01", "a" * 10000, "🙂" * 50, None):
         cues = message_cues(text)
         assert set(cues) == {"complaint", "smalltalk", "asks_aspect"}
+
+
+def test_question_phrases_are_left_out_of_lexical_matching():
+    from knowledge_base.cues import without_question_phrases
+
+    def kept(text):
+        folded = normalize_query(text).folded_tokens
+        return " ".join(t for t, k in zip(folded, without_question_phrases(folded)) if k)
+
+    assert kept("ho chieu lam mat bao lau") == "ho chieu lam"
+    assert kept("lam khai sinh cho be can giay to j") == "lam khai sinh cho be"
+    assert kept("làm thẻ căn cước như thế nào") == "lam the can cuoc"
+    assert kept("sổ đỏ bị mất làm lại ở đâu").startswith("so do")
+    assert "mat" in kept("so do bi mat")  # "mất" as in lost stays: it is the topic
+    assert kept("") == ""

@@ -1,0 +1,93 @@
+"""Start the assistant's real processes for a test, on free ports, and always stop them."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+APP_PY = ROOT / ".venv" / "app" / "bin" / "python"
+RASA_PY = ROOT / ".venv" / "rasa" / "bin" / "python"
+MODEL = ROOT / "models" / "tongdai1022.tar.gz"
+QUIET = {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(url: str, proc: subprocess.Popen, timeout: float, log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"process exited with {proc.returncode}; log:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except Exception:
+            time.sleep(0.5)
+    raise TimeoutError(f"{url} not healthy after {timeout} s; log:\n{log.read_text()[-3000:]}")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        except ProcessLookupError:
+            pass
+
+
+@contextmanager
+def process(argv: list[str], log: Path, env: dict[str, str] | None = None, health_url: str = "",
+            timeout: float = 120.0):
+    full_env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1", **QUIET, **(env or {}))
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(argv, cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    try:
+        if health_url:
+            wait_healthy(health_url, proc, timeout, log)
+        yield proc
+    finally:
+        stop(proc)
+
+
+def action_server(port: int, log: Path):
+    return process([str(APP_PY), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)], log,
+                   health_url=f"http://127.0.0.1:{port}/health")
+
+
+def rasa_server(port: int, action_port: int, tmp: Path, log: Path):
+    return process(
+        [str(RASA_PY), "-m", "rasa", "run", "--model", str(MODEL), "--endpoints", "bot/endpoints.yml",
+         "--credentials", "bot/credentials.yml", "--port", str(port), "--interface", "127.0.0.1"],
+        log, env={"ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
+                  "RASA_TRACKER_DB": str(tmp / "tracker.db")},
+        health_url=f"http://127.0.0.1:{port}/webhooks/rest/", timeout=240)
+
+
+def say(rasa_port: int, sender: str, text: str, timeout: float = 60) -> list[dict]:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook",
+        data=json.dumps({"sender": sender, "message": text}).encode(),
+        headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.loads(response.read())
+
+
+def texts(replies: list[dict]) -> str:
+    return "\n".join(r.get("text", "") for r in replies)

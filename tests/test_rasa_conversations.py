@@ -1,0 +1,115 @@
+"""The assistant as citizens meet it: the real Rasa server, action server and knowledge base.
+
+`rasa test` checks the conversation test stories (bot/tests); the REST tests check that replies
+carry the right facts of the right procedure, with and without diacritics, over follow-ups, and
+that a citizen still gets a polite reply when the action server is down.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import uuid
+
+import pytest
+
+from tests.stack import MODEL, RASA_PY, ROOT, action_server, free_port, process, rasa_server, say, texts
+
+pytestmark = pytest.mark.skipif(not MODEL.exists(), reason="no trained model: run `make model`")
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("stack")
+    action_port, rasa_port = free_port(), free_port()
+    with action_server(action_port, tmp / "actions.log"):
+        with rasa_server(rasa_port, action_port, tmp, tmp / "rasa.log"):
+            yield {"rasa": rasa_port, "actions": action_port, "tmp": tmp}
+
+
+def new_sender() -> str:
+    return "test-" + uuid.uuid4().hex[:10]
+
+
+def test_test_stories_pass(stack):
+    endpoints = stack["tmp"] / "endpoints.yml"
+    endpoints.write_text(f"action_endpoint:\n  url: http://127.0.0.1:{stack['actions']}/webhook\n")
+    out = stack["tmp"] / "results"
+    run = subprocess.run(
+        [str(RASA_PY), "-m", "rasa", "test", "core", "--model", str(MODEL), "--stories", "bot/tests",
+         "--endpoints", str(endpoints), "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        env={**__import__("os").environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false"})
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    report = json.loads((out / "story_report.json").read_text())
+    failed = (out / "failed_test_stories.yml").read_text()
+    assert report["conversation_accuracy"]["accuracy"] == 1.0, failed
+
+
+@pytest.mark.parametrize("message", ["đăng ký thường trú hết bao nhiêu tiền", "dang ky thuong tru het bao nhieu tien",
+                                     "đk thường trú lệ phí bn vậy ad"])
+def test_fee_of_permanent_residence(stack, message):
+    reply = texts(say(stack["rasa"], new_sender(), message))
+    assert "1.004222" in reply and "20.000 đồng" in reply and "10.000 đồng" in reply
+
+
+@pytest.mark.parametrize("message", ["làm hộ chiếu mất bao lâu", "lam ho chieu mat bao lau"])
+def test_time_of_passport(stack, message):
+    reply = texts(say(stack["rasa"], new_sender(), message))
+    assert "hộ chiếu" in reply.lower() and "8 Ngày làm việc" in reply
+
+
+@pytest.mark.parametrize("message", ["làm giấy khai sinh cho con cần giấy tờ gì", "lam khai sinh cho be can giay to j"])
+def test_documents_of_birth_registration(stack, message):
+    reply = texts(say(stack["rasa"], new_sender(), message))
+    assert "1.001193" in reply and "Giấy chứng sinh" in reply
+
+
+def test_follow_ups_keep_the_procedure_and_a_new_one_switches(stack):
+    sender = new_sender()
+    first = texts(say(stack["rasa"], sender, "dang ky thuong tru can giay to gi"))
+    assert "1.004222" in first
+    fee = texts(say(stack["rasa"], sender, "còn lệ phí thì sao?"))
+    assert "1.004222" in fee and "20.000 đồng" in fee
+    online = texts(say(stack["rasa"], sender, "làm online được không?"))
+    assert "1.004222" in online and "trực tuyến" in online
+    passport = texts(say(stack["rasa"], sender, "còn làm hộ chiếu thì mất bao lâu"))
+    assert "8 Ngày làm việc" in passport and "1.004222" not in passport
+    again = texts(say(stack["rasa"], sender, "lệ phí bao nhiêu"))
+    assert "hộ chiếu" in again.lower() and "1.004222" not in again
+
+
+def test_clarification_buttons_answer_the_chosen_procedure(stack):
+    sender = new_sender()
+    replies = say(stack["rasa"], sender, "làm hộ chiếu mất bao lâu")
+    buttons = [b for r in replies for b in r.get("buttons") or []]
+    level_button = next(b for b in buttons if b["payload"].startswith("/ask_procedure{"))
+    chosen = json.loads(level_button["payload"][len("/ask_procedure"):])["procedure_code"]
+    answer = texts(say(stack["rasa"], sender, level_button["payload"]))
+    # The earlier aspect (time) is not lost when a button is chosen after a clarification.
+    assert f"mã {chosen}" in answer
+
+
+def test_unsure_and_out_of_scope_offer_a_human_and_never_answer(stack):
+    for message in ("hôm nay trời có mưa không", "kể chuyện cười đi"):
+        replies = say(stack["rasa"], new_sender(), message)
+        reply = texts(replies)
+        assert "mã 1." not in reply and "mã 2." not in reply
+        payloads = [b["payload"] for r in replies for b in r.get("buttons") or []]
+        assert "/request_human" in payloads or "/affirm" in payloads
+
+
+def test_complaint_offers_a_human_and_accepting_reaches_the_hand_off(stack):
+    sender = new_sender()
+    offer = texts(say(stack["rasa"], sender, "karaoke hàng xóm hát tới 1h sáng, ồn quá không ngủ được"))
+    assert "tổng đài viên" in offer
+    handoff = texts(say(stack["rasa"], sender, "có"))
+    assert "ghi nhận yêu cầu gặp tổng đài viên" in handoff
+
+
+def test_action_server_down_gives_a_polite_reply(tmp_path):
+    dead_port, rasa_port = free_port(), free_port()  # nothing listens on dead_port
+    with rasa_server(rasa_port, dead_port, tmp_path, tmp_path / "rasa.log"):
+        reply = texts(say(rasa_port, new_sender(), "đăng ký thường trú hết bao nhiêu tiền"))
+    assert "hệ thống đang bận" in reply
+    assert "Traceback" not in reply and "Exception" not in reply
