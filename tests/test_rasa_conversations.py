@@ -113,3 +113,11 @@ def test_action_server_down_gives_a_polite_reply(tmp_path):
         reply = texts(say(rasa_port, new_sender(), "đăng ký thường trú hết bao nhiêu tiền"))
     assert "hệ thống đang bận" in reply
     assert "Traceback" not in reply and "Exception" not in reply
+
+
+def test_restart_forgets_the_procedure_and_greets(stack):
+    sender = new_sender()
+    assert "1.004222" in texts(say(stack["rasa"], sender, "đăng ký thường trú"))
+    assert say(stack["rasa"], sender, "/restart") == []  # the widget shows its own note, then greets
+    assert "Tổng đài 1022" in texts(say(stack["rasa"], sender, "/greet"))
+    assert "thủ tục nào" in texts(say(stack["rasa"], sender, "lệ phí bao nhiêu?"))

@@ -1,0 +1,194 @@
+"""Benchmark the assistant: NLU cross-validation, and reply latency under concurrent conversations.
+
+    make bench      (runs the retrieval benchmark first, then this)
+
+1. `rasa test nlu --cross-validation --folds 5` on bot/data/nlu: intent macro-F1, entity F1.
+2. The real processes (action server, Rasa, backend) on free ports; CONVERSATIONS (default 20)
+   simulated citizens hold multi-turn conversations over the REST channel for DURATION_S
+   (default 60) seconds: questions with and without diacritics, follow-ups, a complaint. Reported:
+   throughput, p50/p95/p99 reply latency, errors, memory of every process.
+
+Results go to docs/benchmarks.md between the assistant markers; the last line printed is JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from knowledge_base.bench import machine  # noqa: E402
+from tests.stack import (APP_PY, MODEL, RASA_PY, action_server, free_port, process, rasa_server,  # noqa: E402
+                         say)
+
+DOC = ROOT / "docs" / "benchmarks.md"
+START, END = "<!-- assistant:start -->", "<!-- assistant:end -->"
+
+# Conversations as citizens hold them: first question, then follow-ups.
+SCRIPTS = [
+    ["chào ad", "đăng ký thường trú hết bao nhiêu tiền", "còn thời gian giải quyết thì sao?", "cảm ơn"],
+    ["dang ky thuong tru can giay to gi", "le phi bao nhieu", "lam online dc ko"],
+    ["làm hộ chiếu mất bao lâu", "nộp ở đâu ạ", "cần mang gì"],
+    ["lam ho chieu o dau", "bao lau thi co", "thanks ad"],
+    ["cho e hỏi làm khai sinh cho con cần giấy tờ j ạ", "có mất phí không", "xem đầy đủ"],
+    ["cấp đổi cccd hết hạn làm ở đâu", "mất bao lâu", "cảm ơn ad nhiều"],
+    ["đăng ký kết hôn cần gì", "chồng em người Hàn thì sao", "tạm biệt"],
+    ["gplx bi mat lam lai the nao", "phi bao nhieu"],
+    ["đèn đường trước ngõ hỏng cả tuần nay", "có"],
+    ["sổ đỏ lần đầu cần những gì", "nộp ở xã được không"],
+    ["thủ tục thành lập hộ kinh doanh", "bao lâu có giấy", "ok cảm ơn"],
+    ["rut bhxh 1 lan can gi", "nop o dau"],
+]
+
+
+def nlu_cross_validation(out: Path, folds: int = 5) -> dict:
+    run = subprocess.run(
+        [str(RASA_PY), "-m", "rasa", "test", "nlu", "--nlu", "bot/data/nlu", "--config", "config.yml",
+         "--cross-validation", "--folds", str(folds), "--out", str(out)],
+        cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT), RASA_TELEMETRY_ENABLED="false"),
+        capture_output=True, text=True)
+    if run.returncode != 0:
+        raise RuntimeError(run.stdout[-2000:] + run.stderr[-2000:])
+    intents = json.loads((out / "intent_report.json").read_text())
+    entity_file = out / "DIETClassifier_report.json"
+    entities = json.loads(entity_file.read_text()) if entity_file.exists() else {}
+    per_intent = {k: v["f1-score"] for k, v in intents.items() if isinstance(v, dict) and "f1-score" in v
+                  and k not in ("macro avg", "weighted avg", "micro avg")}
+    return {
+        "folds": folds,
+        "intent_macro_f1": intents["macro avg"]["f1-score"],
+        "intent_accuracy": intents.get("accuracy"),
+        "entity_macro_f1": entities.get("macro avg", {}).get("f1-score"),
+        "examples": intents["macro avg"]["support"],
+        "weakest_intents": sorted(per_intent.items(), key=lambda kv: kv[1])[:3],
+    }
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its descendants (its process group)."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if os.getpgid(int(entry.name)) != pid:
+                continue
+            for line in (entry / "status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except (OSError, ProcessLookupError):
+            continue
+    return total / 1024
+
+
+def load_test(rasa_port: int, conversations: int, duration_s: float) -> dict:
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    stop_at = time.monotonic() + duration_s
+    done = [0]
+
+    def citizen(n: int) -> None:
+        rng = random.Random(n)
+        while time.monotonic() < stop_at:
+            sender = f"bench-{n}-{rng.randrange(10**9)}"
+            for text in rng.choice(SCRIPTS):
+                t = time.perf_counter()
+                try:
+                    replies = say(rasa_port, sender, text, timeout=30)
+                    ok = bool(replies) and not any("hệ thống đang bận" in (r.get("text") or "") for r in replies)
+                except Exception as exc:  # counted, not raised: the benchmark reports errors
+                    ok, replies = False, [{"text": type(exc).__name__}]
+                elapsed = (time.perf_counter() - t) * 1000
+                with lock:
+                    latencies.append(elapsed)
+                    if not ok:
+                        errors.append(text)
+                if time.monotonic() >= stop_at:
+                    break
+            with lock:
+                done[0] += 1
+
+    threads = [threading.Thread(target=citizen, args=(i,)) for i in range(conversations)]
+    started = time.monotonic()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    wall = time.monotonic() - started
+    ordered = sorted(latencies)
+
+    def pct(p: float) -> float:
+        return ordered[min(len(ordered) - 1, int(p * len(ordered)))] if ordered else 0.0
+
+    return {"conversations": conversations, "duration_s": round(wall, 1), "messages": len(latencies),
+            "conversations_completed": done[0], "errors": len(errors),
+            "throughput_msg_s": round(len(latencies) / wall, 1), "p50_ms": round(pct(0.50), 1),
+            "p95_ms": round(pct(0.95), 1), "p99_ms": round(pct(0.99), 1),
+            "mean_ms": round(statistics.mean(latencies), 1) if latencies else 0.0}
+
+
+def main() -> int:
+    if not MODEL.exists():
+        print("no trained model: run `make model` first", file=sys.stderr)
+        return 2
+    conversations = int(os.environ.get("CONVERSATIONS", "20"))
+    duration_s = float(os.environ.get("DURATION_S", "60"))
+    tmp = Path(tempfile.mkdtemp(prefix="assistant-bench-"))
+    print(">> NLU cross-validation (5 folds, trains 5 models: several minutes)", file=sys.stderr)
+    cv = nlu_cross_validation(tmp / "cv")
+    print(f">> intent macro-F1 {cv['intent_macro_f1']:.3f}", file=sys.stderr)
+
+    action_port, rasa_port, backend_port = free_port(), free_port(), free_port()
+    with action_server(action_port, tmp / "actions.log") as actions, \
+            rasa_server(rasa_port, action_port, tmp, tmp / "rasa.log") as rasa, \
+            process([str(APP_PY), "-m", "uvicorn", "backend.app.main:app", "--port", str(backend_port)],
+                    tmp / "backend.log", health_url=f"http://127.0.0.1:{backend_port}/health") as backend:
+        for text in ("chào ad", "đăng ký thường trú hết bao nhiêu tiền"):  # warm-up
+            say(rasa_port, "bench-warmup", text)
+        print(f">> {conversations} concurrent conversations for {duration_s:.0f} s over REST", file=sys.stderr)
+        load = load_test(rasa_port, conversations, duration_s)
+        memory = {"rasa": rss_mb(rasa.pid), "actions": rss_mb(actions.pid), "backend": rss_mb(backend.pid)}
+    memory["total"] = sum(memory.values())
+
+    lines = [START, "## Assistant (`make bench`)", "",
+             f"Measured {time.strftime('%Y-%m-%d')} on {machine()}.", "",
+             f"NLU, {cv['folds']}-fold cross-validation on {cv['examples']} examples (`rasa test nlu "
+             f"--cross-validation`): intent macro-F1 **{cv['intent_macro_f1']:.3f}**"
+             + (f", accuracy {cv['intent_accuracy']:.3f}" if cv["intent_accuracy"] is not None else "")
+             + (f", entity macro-F1 {cv['entity_macro_f1']:.3f}" if cv["entity_macro_f1"] is not None else "")
+             + ". Weakest intents: " + ", ".join(f"{k} {v:.2f}" for k, v in cv["weakest_intents"]) + ".", "",
+             f"Replies over the REST channel, {load['conversations']} concurrent simulated citizens for "
+             f"{load['duration_s']} s (multi-turn: with and without diacritics, follow-ups, a complaint):", "",
+             "| messages | errors | throughput | p50 | p95 | p99 | memory: Rasa | action server | backend | total |",
+             "|---|---|---|---|---|---|---|---|---|---|",
+             f"| {load['messages']} | {load['errors']} | {load['throughput_msg_s']} msg/s | {load['p50_ms']} ms | "
+             f"{load['p95_ms']} ms | {load['p99_ms']} ms | {memory['rasa']:.0f} MB | {memory['actions']:.0f} MB | "
+             f"{memory['backend']:.0f} MB | {memory['total']:.0f} MB |", "",
+             "Targets (issue 3): intent macro-F1 ≥ 0.95; with 20 concurrent conversations p50 ≤ 300 ms, "
+             "p95 ≤ 800 ms, no errors; all processes together ≤ 3 GB.", END]
+    section = "\n".join(lines)
+    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n\n"
+    if START in text and END in text:
+        text = text[:text.index(START)] + section + text[text.index(END) + len(END):]
+    else:
+        text = text.rstrip() + "\n\n" + section + "\n"
+    DOC.write_text(text, encoding="utf-8")
+    print(section)
+    print(json.dumps({"nlu": cv, "load": load, "memory_mb": {k: round(v) for k, v in memory.items()}},
+                     ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
