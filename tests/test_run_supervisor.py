@@ -66,3 +66,17 @@ def test_a_dying_service_stops_the_rest(tmp_path):
     result = subprocess.run([sys.executable, "-c", script], timeout=30, capture_output=True, text=True)
     assert result.returncode == 3
     assert "crash exited with code 3" in result.stdout
+
+
+def test_make_run_starts_actions_rasa_and_backend_on_their_ports(monkeypatch):
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import run
+
+    for var in ("RASA_PORT", "ACTION_SERVER_PORT", "BACKEND_PORT", "ACTION_ENDPOINT_URL"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("RASA_TRACKER_DB", "/tmp/tracker-test.db")
+    services = {s.name: s for s in run.services()}
+    assert {n: s.port for n, s in services.items()} == {"actions": 5055, "rasa": 5005, "backend": 8000}
+    assert ".venv/rasa/bin/python" in services["rasa"].argv[0]
+    assert services["rasa"].env["ACTION_ENDPOINT_URL"] == "http://127.0.0.1:5055/webhook"
+    assert "bot/credentials.yml" in services["rasa"].argv and all(s.health_url for s in services.values())
