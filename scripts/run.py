@@ -17,6 +17,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -102,12 +103,15 @@ def stop_all(children: dict[str, subprocess.Popen]) -> None:
 def main() -> int:
     env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
     children: dict[str, subprocess.Popen] = {}
+    stop = threading.Event()
 
     def on_signal(signum, _frame):
-        raise KeyboardInterrupt
+        # Only a flag: raising from a handler could interrupt the shutdown itself when a second
+        # signal arrives (a repeated Ctrl-C, or SIGTERM followed by SIGINT), leaving children behind.
+        stop.set()
 
     # Installed explicitly: a shell that starts us in the background may have set SIGINT to
-    # "ignore", and Python then would not turn Ctrl-C into KeyboardInterrupt.
+    # "ignore", and Python then would not react to Ctrl-C at all.
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, on_signal)
     exit_code = 0
@@ -115,15 +119,17 @@ def main() -> int:
         waiting = {}
         started = time.monotonic()
         for svc in services():
+            if stop.is_set():
+                break
             print(f">> starting {svc.name} on port {svc.port}", flush=True)
             children[svc.name] = subprocess.Popen(svc.argv, cwd=ROOT, env={**env, **svc.env},
                                                   start_new_session=True)
             if svc.health_url:
                 waiting[svc.name] = svc.health_url
         print(">> all services started, waiting until they answer; Ctrl-C stops them", flush=True)
-        while True:
+        while not stop.is_set():
             for name, url in list(waiting.items()):
-                if healthy(url):
+                if not stop.is_set() and healthy(url):
                     del waiting[name]
                     print(f">> {name} is up ({time.monotonic() - started:.0f} s)", flush=True)
                     if not waiting:
@@ -132,13 +138,11 @@ def main() -> int:
                               flush=True)
             for name, proc in children.items():
                 code = proc.poll()
-                if code is not None:
+                if code is not None and not stop.is_set():
                     print(f">> {name} exited with code {code}; stopping the others", flush=True)
                     exit_code = code or 1
-                    raise KeyboardInterrupt
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
+                    stop.set()
+            stop.wait(0.5)
     finally:
         print(">> stopping services", flush=True)
         stop_all(children)

@@ -80,3 +80,32 @@ def test_make_run_starts_actions_rasa_and_backend_on_their_ports(monkeypatch):
     assert ".venv/rasa/bin/python" in services["rasa"].argv[0]
     assert services["rasa"].env["ACTION_ENDPOINT_URL"] == "http://127.0.0.1:5055/webhook"
     assert "bot/credentials.yml" in services["rasa"].argv and all(s.health_url for s in services.values())
+
+
+def test_repeated_signals_during_shutdown_still_stop_everything(tmp_path):
+    pidfile = tmp_path / "pids"
+    # A service that takes a while to stop, so further signals arrive during the shutdown.
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(ROOT / 'scripts')!r})
+        import run
+        svc = [sys.executable, "-c",
+               "import os, signal, time;"
+               "signal.signal(signal.SIGTERM, lambda *a: (time.sleep(1.5), os._exit(0)));"
+               "open({str(pidfile)!r}, 'a').write(f'{{os.getpid()}}\\\\n');"
+               "time.sleep(600)"]
+        run.services = lambda: [run.Service("a", svc, 1), run.Service("b", svc, 2)]
+        sys.exit(run.main())
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
+    deadline = time.time() + 20
+    while time.time() < deadline and (not pidfile.exists() or len(pidfile.read_text().split()) < 2):
+        time.sleep(0.1)
+    pids = [int(p) for p in pidfile.read_text().split()]
+    proc.send_signal(signal.SIGTERM)
+    for _ in range(5):  # impatient user: Ctrl-C again and again while it stops
+        time.sleep(0.2)
+        proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=30) == 0
+    time.sleep(0.3)
+    assert not [p for p in pids if _alive(p)]
