@@ -24,7 +24,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help env env-app env-rasa catalog index model validate run test eval bench lock-app clean
+.PHONY: help env env-app env-rasa catalog index model validate run test browser eval bench lock-app clean
 
 help:
 	@echo "make run                 install what is missing, build the index, start the services"
@@ -87,9 +87,17 @@ run: env model
 
 # App-env tests first (they include the conversation tests that run Rasa itself), then the tests
 # of the NLU components and channels inside the rasa env.
-test: env model
+test: env model browser
 	$(APP_PY) -m pytest -q $(PYTEST_ARGS) --ignore=tests/rasa_env tests
 	$(RASA_PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS) tests/rasa_env
+
+# Debian's chromium for the real-browser widget test (playwright drives it; no browser is downloaded).
+browser:
+	@test -x /usr/bin/chromium || { \
+	  echo ">> installing Debian's chromium for the browser test"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver; }
 
 eval: $(APP_STAMP)
 	$(APP_PY) -m knowledge_base.evaluate $(QUESTIONS)

@@ -1,4 +1,4 @@
-"""The 1022 backend application. For now: health and procedure look-up; tickets come next."""
+"""The 1022 backend application. For now: health, procedure look-up and the widget demo page."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from backend.app.config import Settings
-from backend.app.routers import procedures
+from backend.app.routers import pages, procedures
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -30,6 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     app.include_router(procedures.router)
+    app.include_router(pages.router)
     return app
 
 
