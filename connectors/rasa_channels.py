@@ -8,7 +8,11 @@ payloads are exactly Rasa's (`/webhooks/rest/webhook`, socket.io at `/socket.io`
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import logging
+import re
+import uuid
 from typing import Any, Awaitable, Callable, Dict, Text
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
@@ -17,6 +21,34 @@ from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
 
 logger = logging.getLogger(__name__)
+
+
+def make_sanic_websockets_work_on_python_311() -> bool:
+    """Let Sanic 21.12's WebSocket receive work on Python 3.11 (Rasa 3.6 pins that Sanic).
+
+    Its `recv` hands the coroutine of `WebsocketFrameAssembler.get` to `asyncio.wait`, which
+    Python 3.11 refuses; every socket.io WebSocket then closes right after the handshake, and
+    browsers fall back to slow long-polling. Returning a Task instead (what later Sanic releases
+    do inside `recv`) keeps every other caller working, since a Task is awaited like the
+    coroutine. Idempotent; returns True when the patch is (now) in place.
+    """
+    try:
+        from sanic.server.websockets.frame import WebsocketFrameAssembler
+    except ImportError:  # another Sanic layout: nothing to fix here
+        return False
+    original = WebsocketFrameAssembler.get
+    if getattr(original, "_returns_task", False):
+        return True
+
+    def get(self: Any, timeout: Any = None) -> "asyncio.Future[Any]":
+        return asyncio.ensure_future(original(self, timeout))
+
+    get._returns_task = True  # type: ignore[attr-defined]
+    WebsocketFrameAssembler.get = get  # type: ignore[method-assign]
+    return True
+
+
+make_sanic_websockets_work_on_python_311()
 
 BUSY_REPLY = ("Xin lỗi Anh/Chị, hệ thống đang bận nên em chưa trả lời được. "
               "Anh/Chị vui lòng thử lại sau ít phút hoặc gọi Tổng đài 1022 để được hỗ trợ.")
@@ -74,10 +106,30 @@ class RestInputWithFallback(RestInput):
         return super().blueprint(guard(on_new_message))
 
 
+# What a widget may use as its session id (it makes a 32-character hex one); anything else gets a
+# fresh id instead of becoming a room name and a tracker key.
+SESSION_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
 class SocketIOInputWithFallback(SocketIOInput):
     @classmethod
     def name(cls) -> Text:
         return "socketio"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        return super().blueprint(guard(on_new_message))
+        webhook = super().blueprint(guard(on_new_message))
+        sio = self.sio
+        # Rasa 3.6 calls `sio.enter_room` without awaiting it, as older python-socketio allowed;
+        # in the pinned release it is a coroutine, so the socket never joined the session's room
+        # and replies (sent to that room) were lost. Registering the handler again replaces it.
+        if inspect.iscoroutinefunction(sio.enter_room):
+
+            @sio.on("session_request", namespace=self.namespace)
+            async def session_request(sid: Text, data: Any) -> None:
+                asked = data.get("session_id") if isinstance(data, dict) else None
+                session_id = asked if isinstance(asked, str) and SESSION_ID.fullmatch(asked) else uuid.uuid4().hex
+                if self.session_persistence:
+                    await sio.enter_room(sid, session_id, namespace=self.namespace)
+                await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+
+        return webhook

@@ -49,3 +49,78 @@ def test_channel_names_and_routes_are_rasa_s():
     assert SocketIOInputWithFallback.name() == "socketio"
     channel = SocketIOInputWithFallback.from_credentials({"session_persistence": True, "metadata_key": "customData"})
     assert channel.session_persistence is True and channel.metadata_key == "customData"
+
+
+SOCKETIO_SERVER = r'''
+import sys
+sys.path.insert(0, sys.argv[2])
+from sanic import Sanic
+from connectors.rasa_channels import SocketIOInputWithFallback
+
+app = Sanic("socketio_probe")
+
+async def echo(message):
+    await message.output_channel.send_response(message.sender_id, {"text": "Đã nhận: " + message.text})
+
+app.blueprint(SocketIOInputWithFallback(session_persistence=True).blueprint(echo))
+app.run(host="127.0.0.1", port=int(sys.argv[1]), access_log=False)
+'''
+
+
+SESSION = "3f2a9c0e4b7d4e8f9a1b2c3d4e5f6a7b"
+
+
+def test_socketio_over_a_real_websocket(tmp_path):
+    """The widget's transport: Engine.IO over WebSocket on the pinned Sanic and Python 3.11.
+
+    Without the Sanic shim in connectors.rasa_channels the server closes the socket as soon as the
+    client sends its first packet, so this test fails at the Socket.IO connect step.
+    """
+    import json
+    import re
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import websockets
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    script = tmp_path / "server.py"
+    script.write_text(SOCKETIO_SERVER, encoding="utf-8")
+    root = str(Path(__file__).resolve().parents[2])
+    server = subprocess.Popen([sys.executable, str(script), str(port), root],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            assert server.poll() is None, server.stderr.read().decode()
+            time.sleep(0.2)
+
+        async def talk():
+            url = f"ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket"
+            async with websockets.connect(url) as ws:
+                assert (await asyncio.wait_for(ws.recv(), 10)).startswith("0{")  # Engine.IO open
+                await ws.send("40")  # Socket.IO connect
+                assert (await asyncio.wait_for(ws.recv(), 10)).startswith("40{")
+                await ws.send('42["session_request",{"session_id":"<script>"}]')  # not an id: replaced
+                event, replaced = json.loads((await asyncio.wait_for(ws.recv(), 10))[2:])
+                assert event == "session_confirm" and re.fullmatch(r"[0-9a-f]{32}", replaced)
+                await ws.send('42["session_request",{"session_id":"%s"}]' % SESSION)
+                assert await asyncio.wait_for(ws.recv(), 10) == '42["session_confirm","%s"]' % SESSION
+                await ws.send('42' + json.dumps(["user_uttered", {"message": "lệ phí hộ chiếu",
+                                                                  "session_id": SESSION}]))
+                # The reply goes to the session's room, which the socket joined.
+                return json.loads((await asyncio.wait_for(ws.recv(), 10))[2:])
+
+        event, payload = asyncio.run(talk())
+        assert event == "bot_uttered" and payload["text"] == "Đã nhận: lệ phí hộ chiếu"
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
