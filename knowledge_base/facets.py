@@ -90,3 +90,38 @@ def audience_fit(from_organisation: bool, serves: tuple[bool, bool]) -> float:
     if not serves_org and not serves_people:
         return 0.5
     return 1.0 if (serves_org if from_organisation else serves_people) else 0.0
+
+
+# Age: "con 10 tuổi", "bé 4 tuổi", "cháu mới sinh" against "dưới 14 tuổi", "từ đủ 14 tuổi trở lên".
+_MESSAGE_AGE_RE = re.compile(r"\b(\d{1,3}) ?(?:tuoi|t)\b")
+_MESSAGE_MONTHS_RE = re.compile(r"\b\d{1,2} ?thang tuoi\b|\b(?:so sinh|moi sinh|moi de|vua sinh|vua de)\b")
+_NAME_UNDER_RE = re.compile(r"\bduoi (\d{1,3}) tuoi\b")
+_NAME_FROM_RE = re.compile(r"\b(?:tu du|tu|du|tren) (\d{1,3}) tuoi\b")
+
+
+def message_age(folded: str) -> int | None:
+    """The age a message states, in whole years (a newborn or "3 tháng tuổi" is 0)."""
+    if _MESSAGE_MONTHS_RE.search(folded):
+        return 0
+    match = _MESSAGE_AGE_RE.search(folded)
+    if match and int(match.group(1)) <= 120:
+        return int(match.group(1))
+    return None
+
+
+def name_age_range(folded_name: str) -> tuple[int, int] | None:
+    """The ages a procedure name is for, as [low, high) years, or None when it names none."""
+    under = _NAME_UNDER_RE.search(folded_name)
+    if under:
+        return (0, int(under.group(1)))
+    start = _NAME_FROM_RE.search(folded_name)
+    if start:
+        return (int(start.group(1)), 1000)
+    return None
+
+
+def age_fit(age: int | None, span: tuple[int, int] | None) -> float:
+    """1 when the stated age is in the procedure's range, 0 when outside, 0.5 when either is unknown."""
+    if age is None or span is None:
+        return 0.5
+    return 1.0 if span[0] <= age < span[1] else 0.0

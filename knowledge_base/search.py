@@ -25,12 +25,13 @@ from knowledge_base.config import KBSettings
 from knowledge_base.index import HybridIndex, load_or_build
 from knowledge_base.normalize import normalize_query
 from knowledge_base.cues import message_cues, without_question_phrases
-from knowledge_base.facets import (audience_fit, audience_kinds, foreign_fit, message_from_organisation,
-                                   message_is_foreign, message_wants_mobile, name_is_foreign, name_is_mobile)
+from knowledge_base.facets import (age_fit, audience_fit, audience_kinds, foreign_fit, message_age,
+                                   message_from_organisation, message_is_foreign, message_wants_mobile,
+                                   name_age_range, name_is_foreign, name_is_mobile)
 from knowledge_base.normalize import fold_accents
 from knowledge_base.operations import message_operations, name_operations, operation_features
-from knowledge_base.scoring import (Calibration, confidence_features, content_words, coverage, phrase_score,
-                                    title_recall, unmatched_rarity, weighted_overlap)
+from knowledge_base.scoring import (Calibration, confidence_features, content_words, coverage,
+                                    phrase_score, title_recall, unmatched_rarity, weighted_overlap)
 
 CANDIDATES_PER_SOURCE = 40
 RARE_DOC_FREQ = 25  # names a word may appear in and still count as rare
@@ -109,6 +110,7 @@ class ProcedureSearch:
         self._name_ops = [name_operations(" ".join(tokens)) for tokens in self._base_tokens]
         self._foreign = [name_is_foreign(" ".join(tokens)) for tokens in self._base_tokens]
         self._mobile = [name_is_mobile(" ".join(tokens)) for tokens in self._base_tokens]
+        self._ages = [name_age_range(" ".join(tokens)) for tokens in self._base_tokens]
         # A catalog word is "rare" when few names use it: it names the thing asked about.
         self._rare_idf = float(np.log(1.0 + (len(index.procedures) - RARE_DOC_FREQ + 0.5) / (RARE_DOC_FREQ + 0.5)))
         self._serves = [audience_kinds(fold_accents(p.audience or "").lower()) for p in index.procedures]
@@ -207,6 +209,7 @@ class ProcedureSearch:
         asked_ops = message_operations(query_folded)
         foreign, from_org = message_is_foreign(query_folded), message_from_organisation(query_folded)
         mobile = message_wants_mobile(query_folded)
+        age = message_age(query_folded)
         rare_words = {t for t in topic_words if self._idf.get(t, 0.0) >= self._rare_idf}
         feats = []
         for row in candidates:
@@ -228,6 +231,7 @@ class ProcedureSearch:
             f["dense_rank"] = float(dense_rank[row])
             f["phrase"] = phrase_score(query_folded, idx.folded_phrases[row])
             f["level_pref"] = 1.0 if levels.preference(idx.variant_levels[row], wanted) == 0 else 0.0
+            f["age_fit"] = age_fit(age, self._ages[row])
             feats.append(f)
         known = [t for t in norm.folded_tokens if len(t) > 1]
         context = {

@@ -9,6 +9,11 @@
    people, they read the answer and type the next message: THINK_S (default "3,8") seconds,
    uniformly drawn, between two messages ("0,0" measures saturation instead). Reported:
    throughput, p50/p95/p99 reply latency, errors, memory of every process.
+3. End to end over REST, one fresh conversation per question, on the questions the project never
+   fits (the held-out most-asked part) and the shared development set: what the
+   citizen is shown. "Answered right" means the answer names an expected procedure code; "asked,
+   right among choices" means the bot asked which procedure and one button is right; a wrong
+   answer names another procedure; out-of-scope questions must not be answered with a procedure.
 
 Results go to docs/benchmarks.md between the assistant markers; the last line printed is JSON.
 """
@@ -18,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -74,6 +80,49 @@ def nlu_cross_validation(out: Path, folds: int = 5) -> dict:
         "examples": intents["macro avg"]["support"],
         "weakest_intents": sorted(per_intent.items(), key=lambda kv: kv[1])[:3],
     }
+
+
+E2E_SETS = {
+    "held-out, most-asked part (project)": (ROOT / "knowledge_base" / "eval" / "questions_holdout.jsonl",
+                                            lambda q: not q.get("id", "").startswith("hc")),
+    "development (shared)": (ROOT.parent / "shared" / "eval" / "dev_questions.jsonl", lambda q: True),
+}
+CODE = re.compile(r"\(mã (\d\.\d{6})\)")
+PICK = re.compile(r'"procedure_code"\s*:\s*"(\d\.\d{6})"')
+
+
+def classify_reply(replies: list[dict], expected: list[str]) -> str:
+    """What a citizen was shown for one question: answered_right, answered_wrong, asked_right,
+    asked_wrong, or declined (said it is unsure or out of scope, offered a human)."""
+    answered = [m.group(1) for r in replies for m in CODE.finditer(r.get("text") or "")]
+    choices = [m.group(1) for r in replies for b in (r.get("buttons") or []) for m in PICK.finditer(b.get("payload", ""))]
+    if answered:
+        return "answered_right" if answered[0] in expected else "answered_wrong"
+    if choices:
+        return "asked_right" if set(choices) & set(expected) else "asked_wrong"
+    return "declined"
+
+
+def end_to_end(rasa_port: int) -> dict:
+    results = {}
+    for label, (path, keep) in E2E_SETS.items():
+        if not path.exists():
+            continue
+        questions = [q for q in (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+                                 if line.strip()) if keep(q)]
+        counts = {"in_scope": 0, "out_of_scope": 0, "answered_right": 0, "answered_wrong": 0,
+                  "asked_right": 0, "asked_wrong": 0, "declined": 0, "oos_answered": 0}
+        for n, q in enumerate(questions):
+            replies = say(rasa_port, f"e2e-{n}-{random.randrange(10**9)}", q["question"], timeout=30)
+            outcome = classify_reply(replies, q["expected"])
+            if q["expected"]:
+                counts["in_scope"] += 1
+                counts[outcome] += 1
+            else:
+                counts["out_of_scope"] += 1
+                counts["oos_answered"] += outcome.startswith("answered")
+        results[label] = counts
+    return results
 
 
 def rss_mb(pid: int) -> float:
@@ -164,6 +213,8 @@ def main() -> int:
                     tmp / "backend.log", health_url=f"http://127.0.0.1:{backend_port}/health") as backend:
         for text in ("chào ad", "đăng ký thường trú hết bao nhiêu tiền"):  # warm-up
             say(rasa_port, "bench-warmup", text)
+        print(">> end to end: one conversation per held-out question", file=sys.stderr)
+        e2e = end_to_end(rasa_port)
         print(f">> {conversations} concurrent conversations for {duration_s:.0f} s over REST", file=sys.stderr)
         load = load_test(rasa_port, conversations, duration_s, think)
         load["think_s"] = list(think)
@@ -187,6 +238,15 @@ def main() -> int:
              f"| {load['messages']} | {load['errors']} | {load['throughput_msg_s']} msg/s | {load['p50_ms']} ms | "
              f"{load['p95_ms']} ms | {load['p99_ms']} ms | {memory['rasa']:.0f} MB | {memory['actions']:.0f} MB | "
              f"{memory['backend']:.0f} MB | {memory['total']:.0f} MB |", "",
+             "End to end over REST, one new conversation per question (what the citizen is shown: the "
+             "answered procedure's code, or the buttons when the bot asks which one):", "",
+             "| questions | in scope | answered right | asked, right among choices | answered wrong | asked, none right "
+             "| declined, human offered | out of scope | out of scope answered |",
+             "|---|---|---|---|---|---|---|---|---|",
+             *[f"| {label} | {c['in_scope']} | {c['answered_right'] / max(c['in_scope'], 1):.3f} | "
+               f"{c['asked_right'] / max(c['in_scope'], 1):.3f} | {c['answered_wrong'] / max(c['in_scope'], 1):.3f} | "
+               f"{c['asked_wrong'] / max(c['in_scope'], 1):.3f} | {c['declined'] / max(c['in_scope'], 1):.3f} | "
+               f"{c['out_of_scope']} | {c['oos_answered']} |" for label, c in e2e.items()], "",
              "Targets (issue 3): intent macro-F1 ≥ 0.95; with 20 concurrent conversations p50 ≤ 300 ms, "
              "p95 ≤ 800 ms, no errors; all processes together ≤ 3 GB.", END]
     section = "\n".join(lines)
@@ -197,7 +257,7 @@ def main() -> int:
         text = text.rstrip() + "\n\n" + section + "\n"
     DOC.write_text(text, encoding="utf-8")
     print(section)
-    print(json.dumps({"nlu": cv, "load": load, "memory_mb": {k: round(v) for k, v in memory.items()}},
+    print(json.dumps({"nlu": cv, "end_to_end": e2e, "load": load, "memory_mb": {k: round(v) for k, v in memory.items()}},
                      ensure_ascii=False))
     return 0
 

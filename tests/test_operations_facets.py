@@ -1,6 +1,7 @@
 import pytest
 
-from knowledge_base.facets import (audience_fit, audience_kinds, foreign_fit, message_from_organisation,
+from knowledge_base.facets import (age_fit, audience_fit, audience_kinds, foreign_fit, message_age, name_age_range,
+                                   message_from_organisation,
                                    message_is_foreign, name_is_foreign)
 from knowledge_base.levels import base_name
 from knowledge_base.normalize import normalize_query
@@ -88,3 +89,26 @@ def test_organisation_askers_and_audience_fit():
                                      "Sở Tư pháp tỉnh", "tu phap xa"])
 def test_ethnic_groups_and_provinces_are_not_foreign(message):
     assert not message_is_foreign(folded(message))
+
+
+@pytest.mark.parametrize("message, age", [
+    ("con 10 tuoi lam the can cuoc co phai lay van tay ko", 10),
+    ("be 4 tuoi lam the can cuoc qua vneid", 4),
+    ("toi nam nay 40 tuoi chua co giay khai sinh", 40),
+    ("chau moi sinh duoc 3 thang tuoi", 0),
+    ("lam can cuoc cho tre so sinh", 0),
+    ("lam can cuoc o dau", None),
+    ("nop ho so luc 10 gio", None),
+])
+def test_message_age(message, age):
+    assert message_age(message) == age
+
+
+def test_age_ranges_of_names_and_fit():
+    under = name_age_range("cap the can cuoc cho nguoi duoi 14 tuoi")
+    adult = name_age_range("cap the can cuoc cho nguoi tu du 14 tuoi tro len")
+    assert under == (0, 14) and adult == (14, 1000)
+    assert name_age_range("cap lai the can cuoc") is None
+    assert age_fit(10, under) == 1.0 and age_fit(10, adult) == 0.0
+    assert age_fit(14, adult) == 1.0 and age_fit(14, under) == 0.0
+    assert age_fit(None, under) == age_fit(10, None) == 0.5

@@ -1,0 +1,28 @@
+"""The fusion fit keeps its weights unless a change wins enough tuning questions."""
+
+import numpy as np
+
+from knowledge_base import calibrate
+
+
+def question(right_feature: float, wrong_feature: float, right_other: float, wrong_other: float):
+    """One tuning question: two candidates, the second is right (ties go to the wrong one); features [a, b]."""
+    X = np.array([[wrong_feature, wrong_other], [right_feature, right_other]])
+    return X, np.array([False, True])
+
+
+def test_a_change_must_win_the_minimum_number_of_questions():
+    # Feature a ranks 9 questions right; on the 10th both candidates tie on a and b decides.
+    groups = [question(1.0, 0.0, 0.0, 1.0) for _ in range(9)] + [question(1.0, 1.0, 1.0, 0.0)]
+    incumbent = np.array([1.0, 0.0])
+    gained = calibrate._coordinate_search(incumbent.copy(), groups)  # any gain: b is switched on
+    assert gained[1] > 0 and calibrate._objective(gained, groups) > calibrate._objective(incumbent, groups)
+    # One question is below the two-question minimum: the incumbent is kept as it is.
+    kept = calibrate._coordinate_search(incumbent.copy(), groups, min_gain=2 / len(groups))
+    assert np.array_equal(kept, incumbent)
+
+
+def test_fit_fusion_keeps_the_incumbent_unless_another_start_is_clearly_better():
+    groups = [question(1.0, 0.0, 0.0, 1.0) for _ in range(9)] + [question(0.0, 1.0, 1.0, 0.0)]
+    kept = calibrate.fit_fusion(groups, np.array([1.0, 0.0]))
+    assert calibrate._objective(kept, groups) == calibrate._objective(np.array([1.0, 0.0]), groups)
