@@ -19,6 +19,11 @@ from knowledge_base.scoring import content_words
 ANSWER, CLARIFY, UNSURE, FOLLOW_UP, NEED_PROCEDURE = "answer", "clarify", "unsure", "follow_up", "need_procedure"
 MAX_CHOICES = 3
 SUGGEST_FLOOR = 0.12  # below this confidence the candidates are not worth showing as buttons
+# When the intent classifier calls a message out of scope or a report, the knowledge base may still
+# answer it, but only when surer than usual (its confidence model knows complaint wording). On the
+# tuning questions this bar lets 4 of 242 out-of-scope messages through and keeps 86 % of the
+# in-scope ones answerable, 91 % of them right (0.90 would let 2 through and keep 78 %).
+OUT_OF_SCOPE_OVERRIDE = 0.75
 
 INTENT_ASPECTS = {
     "ask_documents": "documents", "ask_fee": "fee", "ask_time": "time", "ask_agency": "agency",
@@ -75,6 +80,14 @@ def _choices(result, limit: int = MAX_CHOICES) -> list[Choice]:
             break
         out.append(Choice(hit.code, hit.name))
     return out
+
+
+def answers_despite_out_of_scope(result) -> bool:
+    """The classifier said "out of scope" (or "report"), but the message plainly names one procedure:
+    a bare catalog name such as "Bổ nhiệm công chứng viên" is not in the intent training data, and
+    "cà vẹt bị mất" reads like a report."""
+    return bool(result.hits) and result.confident and not result.ambiguous \
+        and result.confidence >= OUT_OF_SCOPE_OVERRIDE
 
 
 def decide(result, *, current_code: str | None, mentions_procedure: bool, intent: str | None,

@@ -20,6 +20,8 @@ YES_NO_BUTTONS = [{"title": "Có, chuyển giúp tôi", "payload": "/affirm"},
 OFFER_AFTER_REPORT = (
     "Cảm ơn Anh/Chị đã phản ánh. Phản ánh, kiến nghị sẽ được tổng đài viên tiếp nhận và chuyển tới "
     "cơ quan có trách nhiệm xử lý. Anh/Chị có muốn em chuyển tới tổng đài viên không ạ?")
+OUT_OF_SCOPE_TEXT = ("Xin lỗi Anh/Chị, em chỉ hỗ trợ tra cứu thủ tục hành chính và tiếp nhận phản ánh, kiến nghị "
+                     "của người dân, nên chưa trả lời được câu hỏi này.")
 OFFER_GENERAL = "Anh/Chị có muốn em chuyển tới tổng đài viên để được hỗ trợ không ạ?"
 HANDOFF_TEXT = (
     "Em đã ghi nhận yêu cầu gặp tổng đài viên. Tổng đài viên sẽ tiếp nhận cuộc trò chuyện này; "
@@ -29,17 +31,6 @@ HANDOFF_TEXT = (
 def handoff_events(dispatcher: CollectingDispatcher) -> list[dict[str, Any]]:
     dispatcher.utter_message(text=HANDOFF_TEXT)
     return [SlotSet("handoff_requested", True), SlotSet("human_offered", False)]
-
-
-class ActionOfferHuman(Action):
-    def name(self) -> str:
-        return "action_offer_human"
-
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
-        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-        dispatcher.utter_message(text=OFFER_AFTER_REPORT if intent == "report_problem" else OFFER_GENERAL,
-                                 buttons=YES_NO_BUTTONS)
-        return [SlotSet("human_offered", True)]
 
 
 class ActionHandoff(Action):

@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import answers, conversation
-from actions.handoff import HUMAN_BUTTON
+from actions.handoff import HUMAN_BUTTON, OFFER_AFTER_REPORT, OFFER_GENERAL, OUT_OF_SCOPE_TEXT, YES_NO_BUTTONS
 from actions.knowledge import search_engine
 from knowledge_base.aspects import ASPECT_LABELS_VI
 from knowledge_base.levels import COMMUNE, PROVINCE
@@ -128,6 +128,39 @@ class ActionAnswerProcedure(Action):
                      "tên thủ tục (ví dụ: \u201cđăng ký thường trú\u201d), hoặc em chuyển Anh/Chị tới tổng đài viên.",
                 buttons=_buttons([HUMAN_BUTTON]))
         return [SlotSet("pending_aspects", decision.aspects or None), SlotSet("human_offered", True)]
+
+
+class ActionOutOfScope(Action):
+    """Out of scope by the intent classifier: answer only if the knowledge base is very sure the
+    message names a procedure; otherwise say what the bot does and offer a human."""
+
+    replies = (OUT_OF_SCOPE_TEXT, OFFER_GENERAL)
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        text = (tracker.latest_message or {}).get("text") or ""
+        result = search_engine().search(text) if text.strip() and not text.startswith("/") else None
+        if result is not None and conversation.answers_despite_out_of_scope(result):
+            hit = result.hits[0]
+            return answer_events(dispatcher, hit.code, list(result.aspects), hit.variants)
+        *said, offer = self.replies
+        for text in said:
+            dispatcher.utter_message(text=text)
+        dispatcher.utter_message(text=offer, buttons=YES_NO_BUTTONS)
+        return [SlotSet("human_offered", True)]
+
+
+class ActionReportProblem(ActionOutOfScope):
+    """A report or complaint by the classifier. Citizens describe a situation the same way when
+    they need a procedure ("cà vẹt bị mất", "thẻ căn cước bị gãy"): when the knowledge base is
+    very sure of one procedure, answer it; otherwise thank them and offer a human."""
+
+    replies = (OFFER_AFTER_REPORT,)
+
+    def name(self) -> str:
+        return "action_report_problem"
 
 
 class ActionShowDetails(Action):

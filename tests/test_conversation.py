@@ -73,3 +73,15 @@ def test_mentioned_procedure_is_not_a_follow_up():
     result = FakeResult([FakeHit("1.000894")], confident=True)
     d = decide(result, "kết hôn", current="1.004222", mentions=True)
     assert d.kind == conv.ANSWER and d.code == "1.000894"
+
+
+def test_out_of_scope_is_overridden_only_by_a_very_sure_single_procedure():
+    sure = FakeResult([FakeHit("1.000001")], confident=True, confidence=0.97)
+    assert conv.answers_despite_out_of_scope(sure)
+    # Confident by the usual bar, but not sure enough to overrule the classifier.
+    assert not conv.answers_despite_out_of_scope(FakeResult([FakeHit("1.000001")], confident=True, confidence=0.7))
+    # Two close procedures, or nothing found: never answered on an out-of-scope message.
+    assert not conv.answers_despite_out_of_scope(
+        FakeResult([FakeHit("1.000001"), FakeHit("1.000002")], confident=True, ambiguous=True, confidence=0.97))
+    assert not conv.answers_despite_out_of_scope(FakeResult([], confident=False, confidence=0.0))
+    assert not conv.answers_despite_out_of_scope(FakeResult([FakeHit("1.000001")], confident=False, confidence=0.95))
