@@ -12,6 +12,8 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+from scripts.run import healthy
+
 ROOT = Path(__file__).resolve().parent.parent
 APP_PY = ROOT / ".venv" / "app" / "bin" / "python"
 RASA_PY = ROOT / ".venv" / "rasa" / "bin" / "python"
@@ -30,12 +32,9 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout: float, log: Path) ->
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"process exited with {proc.returncode}; log:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except Exception:
-            time.sleep(0.5)
+        if healthy(url):
+            return
+        time.sleep(0.5)
     raise TimeoutError(f"{url} not healthy after {timeout} s; log:\n{log.read_text()[-3000:]}")
 
 

@@ -1,12 +1,6 @@
 """How the end-to-end benchmark reads what the citizen was shown."""
 
-import importlib.util
-from pathlib import Path
-
-spec = importlib.util.spec_from_file_location(
-    "bench_assistant", Path(__file__).resolve().parent.parent / "scripts" / "bench_assistant.py")
-bench = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(bench)
+from scripts import bench_assistant as bench
 
 ANSWER = {"text": "Thủ tục: Đăng ký thường trú (mã 1.004222)\nLệ phí: 20.000 đồng. Xem thêm mã 1.001456."}
 CHOICE = {"text": "Anh/Chị hỏi thủ tục nào ạ?",

@@ -15,10 +15,11 @@ import signal
 import socket
 import subprocess
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.stack import healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_PY = ROOT / ".venv" / "app" / "bin" / "python"
@@ -42,14 +43,6 @@ def free_ports(n: int) -> list[int]:
     finally:
         for s in sockets:
             s.close()
-
-
-def healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except Exception:
-        return False
 
 
 def children_of(pid: int) -> list[int]:
@@ -130,6 +123,13 @@ class Chat:
         self.timings[label] = round(time.monotonic() - since, 2)
         return self.bot.nth(count)
 
+    def open(self, label: str):
+        """Open the widget on a loaded page and wait for the bot's greeting."""
+        since = time.monotonic()
+        self.page.get_by_role("button", name=OPEN_WIDGET).click()
+        expect(self.page.get_by_role("dialog", name="Tổng đài 1022")).to_be_visible()
+        return self.wait_bot(0, label, since)
+
     def ask(self, text: str, label: str):
         """Type a question, press Enter, return the first reply bubble."""
         n = self.bot.count()
@@ -197,10 +197,7 @@ def test_conversation_buttons_restart_and_reload(stack, browser, timings, tmp_pa
         page.goto(stack["url"])
 
         # Open the widget: a new conversation, so the bot introduces itself with buttons.
-        since = time.monotonic()
-        page.get_by_role("button", name=OPEN_WIDGET).click()
-        expect(page.get_by_role("dialog", name="Tổng đài 1022")).to_be_visible()
-        expect(chat.wait_bot(0, "greeting", since)).to_contain_text("Tổng đài 1022")
+        expect(chat.open("greeting")).to_contain_text("Tổng đài 1022")
         expect(page.locator(".td1022-quick-btn", has_text="Đăng ký khai sinh")).to_be_visible()
         expect(chat.user).to_have_count(0)  # "/greet" is sent but not shown
 
@@ -258,9 +255,7 @@ def test_falls_back_to_long_polling_without_websocket(stack, browser, timings, t
     chat = Chat(page, timings)
     with watched(page, stack, tmp_path):
         page.goto(stack["url"])
-        since = time.monotonic()
-        page.get_by_role("button", name=OPEN_WIDGET).click()
-        expect(chat.wait_bot(0, "greeting (long-polling)", since)).to_contain_text("Tổng đài 1022")
+        expect(chat.open("greeting (long-polling)")).to_contain_text("Tổng đài 1022")
         expect(chat.ask("lam ho chieu het bao nhieu tien", "answer (long-polling)")).to_contain_text("hộ chiếu")
 
 
@@ -277,9 +272,7 @@ def test_reconnects_after_the_connection_drops(stack, browser, timings, tmp_path
     chat = Chat(page, timings)
     with watched(page, stack, tmp_path):
         page.goto(stack["url"])
-        since = time.monotonic()
-        page.get_by_role("button", name=OPEN_WIDGET).click()
-        chat.wait_bot(0, "greeting (routed)", since)
+        chat.open("greeting (routed)")
         session = page.evaluate(SESSION_ID)
 
         since = time.monotonic()
