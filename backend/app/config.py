@@ -1,9 +1,78 @@
-"""Backend settings: one typed object, read from the environment once."""
+"""Backend settings: one typed object, read from the environment once.
+
+Environment variables (all optional in development):
+
+  APP_ENV                       "development" (default) or "production"
+  DATABASE_URL                  SQLAlchemy URL; default SQLite file var/backend.db in the repository.
+                                PostgreSQL: postgresql+psycopg://user:pass@host:5432/db
+                                (postgresql:// and postgres:// are rewritten to the psycopg driver)
+  BACKEND_BOT_TOKEN             bearer token the bot (action server) sends; required in production
+  TICKET_DUE_DAYS_QUESTION      working days to answer a question (default 5)
+  TICKET_DUE_DAYS_COMPLAINT     ... a complaint or report, phản ánh, kiến nghị (default 10)
+  TICKET_DUE_DAYS_REQUEST       ... a request (default 7)
+  HOLIDAYS_EXTRA_DAYS_OFF       ISO dates the province does not work, comma-separated
+                                (e.g. this year's government decision on the Tết break)
+  HOLIDAYS_EXTRA_WORKING_DAYS   ISO dates the province works although they would be off
+                                (e.g. a Saturday worked in exchange)
+  PUBLIC_LOOKUP_RATE_LIMIT      public status look-ups per client IP per window (default 10)
+  PUBLIC_LOOKUP_RATE_WINDOW_S   the window in seconds (default 60)
+  BACKEND_LOAD_KB, RASA_PUBLIC_URL  see README.md
+
+Due-date defaults (working days, see services/working_days.py for how they are counted): a
+question 5, a request 7, a complaint or report (phản ánh, kiến nghị) 10, since it usually needs an
+agency to check on site. They are service targets, not legal limits; a province sets its own.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from types import MappingProxyType
+from typing import Mapping
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_DATABASE_URL = f"sqlite:///{REPO_ROOT / 'var' / 'backend.db'}"
+DEVELOPMENT_BOT_TOKEN = "dev-bot-token"
+TICKET_KINDS = ("question", "complaint", "request")
+DEFAULT_DUE_WORKING_DAYS = MappingProxyType({"question": 5, "complaint": 10, "request": 7})
+
+
+class ConfigurationError(RuntimeError):
+    """The settings cannot run the service (the app refuses to start)."""
+
+
+def normalize_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for PostgreSQL URLs given without a driver."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _parse_dates(text: str, variable: str) -> frozenset[date]:
+    days = set()
+    for part in (text or "").replace(";", ",").split(","):
+        if part.strip():
+            try:
+                days.add(date.fromisoformat(part.strip()))
+            except ValueError as e:
+                raise ConfigurationError(f"{variable}: {part.strip()!r} is not an ISO date (YYYY-MM-DD)") from e
+    return frozenset(days)
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as e:
+        raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from e
+    if value < 0:
+        raise ConfigurationError(f"{name} must be >= 0")
+    return value
 
 
 @dataclass(frozen=True)
@@ -13,11 +82,53 @@ class Settings:
     load_knowledge_base: bool = True
     # Rasa's public address, as the citizen's browser reaches it (the widget's socket.io server).
     rasa_public_url: str = "http://localhost:5005"
+    database_url: str = DEFAULT_DATABASE_URL
+    bot_token: str = DEVELOPMENT_BOT_TOKEN
+    due_working_days: Mapping[str, int] = field(default_factory=lambda: DEFAULT_DUE_WORKING_DAYS)
+    extra_days_off: frozenset[date] = frozenset()
+    extra_working_days: frozenset[date] = frozenset()
+    public_lookup_rate_limit: int = 10
+    public_lookup_rate_window_s: float = 60.0
+
+    def __post_init__(self):
+        object.__setattr__(self, "database_url", normalize_database_url(self.database_url))
+        object.__setattr__(self, "due_working_days",
+                           MappingProxyType({**DEFAULT_DUE_WORKING_DAYS, **self.due_working_days}))
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    def validate(self) -> None:
+        """Raise ConfigurationError when the service must not start with these settings."""
+        if self.is_production and (not self.bot_token or self.bot_token == DEVELOPMENT_BOT_TOKEN):
+            raise ConfigurationError("APP_ENV=production needs BACKEND_BOT_TOKEN (a long random secret)")
+        if not self.bot_token:
+            raise ConfigurationError("BACKEND_BOT_TOKEN must not be empty")
+        unknown = set(self.due_working_days) - set(TICKET_KINDS)
+        if unknown:
+            raise ConfigurationError(f"unknown ticket kinds in due_working_days: {sorted(unknown)}")
 
     @classmethod
-    def from_env(cls) -> "Settings":
-        return cls(
-            environment=os.environ.get("APP_ENV", "development"),
-            load_knowledge_base=os.environ.get("BACKEND_LOAD_KB", "1") not in ("0", "false", "no"),
-            rasa_public_url=os.environ.get("RASA_PUBLIC_URL", "http://localhost:5005").rstrip("/"),
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if env is None else env
+        environment = env.get("APP_ENV", "development")
+        bot_token = env.get("BACKEND_BOT_TOKEN")
+        if bot_token is None and environment != "production":
+            bot_token = DEVELOPMENT_BOT_TOKEN
+        settings = cls(
+            environment=environment,
+            load_knowledge_base=env.get("BACKEND_LOAD_KB", "1") not in ("0", "false", "no"),
+            rasa_public_url=env.get("RASA_PUBLIC_URL", "http://localhost:5005").rstrip("/"),
+            database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            bot_token=bot_token or "",
+            due_working_days={kind: _positive_int(env, f"TICKET_DUE_DAYS_{kind.upper()}",
+                                                  DEFAULT_DUE_WORKING_DAYS[kind]) for kind in TICKET_KINDS},
+            extra_days_off=_parse_dates(env.get("HOLIDAYS_EXTRA_DAYS_OFF", ""), "HOLIDAYS_EXTRA_DAYS_OFF"),
+            extra_working_days=_parse_dates(env.get("HOLIDAYS_EXTRA_WORKING_DAYS", ""),
+                                            "HOLIDAYS_EXTRA_WORKING_DAYS"),
+            public_lookup_rate_limit=_positive_int(env, "PUBLIC_LOOKUP_RATE_LIMIT", 10) or 1,
+            public_lookup_rate_window_s=float(_positive_int(env, "PUBLIC_LOOKUP_RATE_WINDOW_S", 60) or 1),
         )
+        settings.validate()
+        return settings

@@ -1,4 +1,5 @@
-"""The 1022 backend application. For now: health, procedure look-up and the widget demo page."""
+"""The 1022 backend application: health, tickets API, public status look-up, procedure look-up and
+the widget demo page."""
 
 from __future__ import annotations
 
@@ -7,28 +8,47 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from backend.app.config import Settings
-from backend.app.routers import pages, procedures
+from backend.app.db import make_engine, make_session_factory, migrate_to_head
+from backend.app.errors import install_error_handlers
+from backend.app.routers import pages, procedures, public, tickets
+from backend.app.services.rate_limit import SlidingWindowRateLimiter
+from backend.app.services.working_days import WorkingCalendar
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
+    settings.validate()  # refuse to start, e.g. in production without a bot token
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        engine = make_engine(settings.database_url)
+        migrate_to_head(engine)
+        app.state.engine = engine
+        app.state.session_factory = make_session_factory(engine)
         app.state.knowledge_base = None
         if settings.load_knowledge_base:
             from knowledge_base.search import ProcedureSearch
 
             app.state.knowledge_base = ProcedureSearch.load()
-        yield
+        try:
+            yield
+        finally:
+            engine.dispose()
 
-    app = FastAPI(title="Tổng đài 1022 backend", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title="Tổng đài 1022 backend", version="0.2.0", lifespan=lifespan)
     app.state.settings = settings
+    app.state.working_calendar = WorkingCalendar.with_overrides(settings.extra_days_off,
+                                                                settings.extra_working_days)
+    app.state.public_lookup_limiter = SlidingWindowRateLimiter(settings.public_lookup_rate_limit,
+                                                               settings.public_lookup_rate_window_s)
+    install_error_handlers(app)
 
     @app.get("/health", tags=["health"])
     def health():
         return {"status": "ok"}
 
+    app.include_router(tickets.router)
+    app.include_router(public.router)
     app.include_router(procedures.router)
     app.include_router(pages.router)
     return app

@@ -1,0 +1,103 @@
+"""Ticket bodies: what the bot (or an operator) sends, what staff and citizens get back."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic_core import PydanticCustomError
+
+from backend.app.models.tickets import CHANNELS
+from backend.app.services.phones import normalize_vietnamese_phone
+
+Channel = Literal["web", "zalo", "messenger", "telegram", "phone", "email", "counter"]
+assert set(Channel.__args__) == set(CHANNELS)
+Kind = Literal["question", "complaint", "request"]
+
+MAX_TRANSCRIPT_LINES = 500
+# Printable ASCII without spaces: UUIDs, Rasa sender ids with a message id, ...
+IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,200}$"
+IdempotencyKey = Annotated[str, StringConstraints(pattern=IDEMPOTENCY_KEY_PATTERN)]
+
+
+class TranscriptLine(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    sender: Literal["user", "bot", "operator"]
+    text: str = Field(max_length=4000)
+    at: datetime | None = None
+
+
+class TicketCreate(BaseModel):
+    """A new ticket. Unknown fields are rejected; text is trimmed; the phone is normalized to
+    0xxxxxxxxx. `kind` "report" is accepted as "complaint" (phản ánh, kiến nghị)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    channel: Channel
+    kind: Kind
+    summary: str = Field(min_length=1, max_length=500)
+    field: str = Field("", max_length=255, description="lĩnh vực")
+    procedure_code: str | None = Field(None, max_length=32, pattern=r"^[0-9A-Za-z.\-_]+$")
+    description: str = Field("", max_length=5000)
+    location: str = Field("", max_length=500)
+    citizen_name: str = Field("", max_length=200)
+    citizen_phone: str | None = Field(None, max_length=20, description="Vietnamese mobile or landline")
+    channel_user_id: str = Field("", max_length=200)
+    transcript: list[TranscriptLine] = Field(default_factory=list, max_length=MAX_TRANSCRIPT_LINES)
+    idempotency_key: IdempotencyKey | None = Field(
+        None, description="Same key, same ticket: a replay returns the first ticket (also as header)")
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _report_is_a_complaint(cls, value):
+        return "complaint" if value == "report" else value
+
+    @field_validator("citizen_phone")
+    @classmethod
+    def _vietnamese_phone(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        phone = normalize_vietnamese_phone(value)
+        if phone is None:
+            raise PydanticCustomError(
+                "invalid_phone", "Số điện thoại không hợp lệ: cần số di động hoặc cố định Việt Nam "
+                                 "(ví dụ 0912345678, +84912345678).")
+        return phone
+
+
+class Reply(BaseModel):
+    text: str
+    at: datetime
+
+
+class TicketStatusView(BaseModel):
+    """What anyone may see of a ticket: no personal data, no description, no transcript."""
+
+    code: str
+    status: str
+    status_label: str
+    overdue: bool
+    display_label: str = Field(description='status_label, or "Quá hạn" for an open ticket past due')
+    kind: str
+    kind_label: str
+    field: str
+    agency: str | None
+    created_at: datetime
+    updated_at: datetime
+    due_at: datetime
+    latest_reply: Reply | None
+
+
+class TicketView(TicketStatusView):
+    """What the bot and staff see (bearer token)."""
+
+    channel: str
+    summary: str
+    procedure_code: str | None
+
+
+class ApiErrorBody(BaseModel):
+    error: str
+    message: str

@@ -1,0 +1,108 @@
+"""Creating and reading tickets (the database side of the ticket rules).
+
+Idempotency: a ticket created with an idempotency key is the only ticket with that key. A replay
+returns the first ticket unchanged, even when the body differs. Under a race both requests pass the
+first look-up; the database's unique constraint rejects the second insert, which then returns the
+row the first one committed.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Callable
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from backend.app.db import utc_now
+from backend.app.models import Ticket, TicketEvent, TicketMessage
+from backend.app.models.tickets import KIND_LABELS, TicketKind
+from backend.app.schemas.tickets import Reply, TicketCreate, TicketStatusView, TicketView
+from backend.app.services.statuses import TicketStatus, display_label, is_overdue, status_label
+from backend.app.services.ticket_codes import new_ticket_code
+from backend.app.services.working_days import WorkingCalendar
+
+log = logging.getLogger("backend.tickets")
+CODE_ATTEMPTS = 8
+
+
+class TicketCodeExhausted(RuntimeError):
+    pass
+
+
+def find_by_idempotency_key(session: Session, key: str) -> Ticket | None:
+    return session.scalars(select(Ticket).where(Ticket.idempotency_key == key)).one_or_none()
+
+
+def find_by_code(session: Session, code: str) -> Ticket | None:
+    return session.scalars(select(Ticket).where(Ticket.code == code)).one_or_none()
+
+
+def create_ticket(session: Session, data: TicketCreate, *, calendar: WorkingCalendar,
+                  due_working_days: dict[str, int] | object, actor: str = "bot",
+                  now: datetime | None = None,
+                  code_factory: Callable[[str, datetime], str] = new_ticket_code) -> tuple[Ticket, bool]:
+    """Store a new ticket and its "created" event. Returns (ticket, created); created is False when
+    the idempotency key was already used (the first ticket is returned)."""
+    key = data.idempotency_key
+    if key:
+        existing = find_by_idempotency_key(session, key)
+        if existing is not None:
+            return existing, False
+    now = now or utc_now()
+    due_at = calendar.due_at(now, due_working_days[data.kind])
+    for _ in range(CODE_ATTEMPTS):
+        ticket = Ticket(
+            code=code_factory(data.kind, now), channel=data.channel, kind=data.kind, field=data.field,
+            procedure_code=data.procedure_code, summary=data.summary, description=data.description,
+            location=data.location, citizen_name=data.citizen_name, citizen_phone=data.citizen_phone or "",
+            channel_user_id=data.channel_user_id,
+            transcript=[line.model_dump(mode="json") for line in data.transcript],
+            status=TicketStatus.RECEIVED.value, due_at=due_at, created_at=now, updated_at=now,
+            idempotency_key=key)
+        ticket.events.append(TicketEvent(actor=actor, at=now, action="created", field="status",
+                                         new_value=TicketStatus.RECEIVED.value))
+        session.add(ticket)
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            if key:
+                existing = find_by_idempotency_key(session, key)
+                if existing is not None:
+                    log.info("ticket replayed code=%s (idempotency key raced)", existing.code)
+                    return existing, False
+            continue  # the code was taken: draw another
+        # Codes and categories only: names, phones and texts never go to the logs.
+        log.info("ticket created code=%s channel=%s kind=%s", ticket.code, ticket.channel, ticket.kind)
+        return ticket, True
+    raise TicketCodeExhausted(f"no free ticket code after {CODE_ATTEMPTS} attempts")
+
+
+def latest_public_reply(session: Session, ticket: Ticket) -> TicketMessage | None:
+    return session.scalars(
+        select(TicketMessage).where(TicketMessage.ticket_id == ticket.id, TicketMessage.kind == "reply")
+        .order_by(TicketMessage.created_at.desc(), TicketMessage.id.desc()).limit(1)).one_or_none()
+
+
+def _status_fields(session: Session, ticket: Ticket, now: datetime) -> dict:
+    reply = latest_public_reply(session, ticket)
+    return dict(
+        code=ticket.code, status=ticket.status, status_label=status_label(ticket.status),
+        overdue=is_overdue(ticket.status, ticket.due_at, now),
+        display_label=display_label(ticket.status, ticket.due_at, now),
+        kind=ticket.kind, kind_label=KIND_LABELS[TicketKind(ticket.kind)], field=ticket.field,
+        agency=ticket.agency.name if ticket.agency else None,
+        created_at=ticket.created_at, updated_at=ticket.updated_at, due_at=ticket.due_at,
+        latest_reply=Reply(text=reply.text, at=reply.created_at) if reply else None)
+
+
+def public_view(session: Session, ticket: Ticket, now: datetime | None = None) -> TicketStatusView:
+    return TicketStatusView(**_status_fields(session, ticket, now or utc_now()))
+
+
+def staff_view(session: Session, ticket: Ticket, now: datetime | None = None) -> TicketView:
+    return TicketView(**_status_fields(session, ticket, now or utc_now()), channel=ticket.channel,
+                      summary=ticket.summary, procedure_code=ticket.procedure_code)
