@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from backend.app.config import Settings
 from backend.app.db import make_engine, make_session_factory, migrate_to_head
 from backend.app.errors import install_error_handlers
-from backend.app.routers import pages, procedures, public, tickets
+from backend.app.routers import agencies, pages, procedures, public, tickets
 from backend.app.services.rate_limit import SlidingWindowRateLimiter
 from backend.app.services.working_days import WorkingCalendar
 
@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(tickets.router)
     app.include_router(public.router)
+    app.include_router(agencies.router)
     app.include_router(procedures.router)
     app.include_router(pages.router)
     return app

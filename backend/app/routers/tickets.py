@@ -1,15 +1,25 @@
-"""Tickets API for the bot (bearer token); operator endpoints come with the inbox."""
+"""Tickets API. The bot creates and reads tickets with its bearer token; the operator endpoints
+(list, assign, status, reply, note) take the same token until operator sessions exist, and record
+the acting operator from the body's `actor` (default "bot")."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.app.db import get_session
 from backend.app.errors import ApiError
-from backend.app.schemas.tickets import IDEMPOTENCY_KEY_PATTERN, ApiErrorBody, TicketCreate, TicketView
+from backend.app.models import Agency, Ticket
+from backend.app.schemas.tickets import (IDEMPOTENCY_KEY_PATTERN, AgencyAssignment, ApiErrorBody,
+                                         MessageCreate, SatisfactionRating, StaffAction, StatusChange,
+                                         TicketCreate, TicketEventView, TicketMessageView, TicketPage,
+                                         TicketView)
 from backend.app.security import require_bot_token
 from backend.app.services import tickets as ticket_service
+from backend.app.services.statuses import TransitionNotAllowed, status_label
 from backend.app.services.ticket_codes import normalize_ticket_code
 
 router = APIRouter(prefix="/api/tickets", tags=["tickets"],
@@ -40,12 +50,121 @@ def create_ticket(body: TicketCreate, request: Request, response: Response,
     return ticket_service.staff_view(session, ticket)
 
 
-@router.get("/{code}", response_model=TicketView, responses={404: {"model": ApiErrorBody}})
-def get_ticket(code: str, session: Session = Depends(get_session), _actor: str = Depends(require_bot_token)):
-    """Status, agency, due date and latest public reply of a ticket. The code may be typed loosely
-    ("pa 2612 483105")."""
+def _ticket_or_404(session: Session, code: str) -> Ticket:
     canonical = normalize_ticket_code(code)
     ticket = ticket_service.find_by_code(session, canonical) if canonical else None
     if ticket is None:
         raise TICKET_NOT_FOUND
+    return ticket
+
+
+def _acting(body: StaffAction, token_actor: str) -> str:
+    return body.actor or token_actor
+
+
+def _transition_error(exc: TransitionNotAllowed) -> ApiError:
+    return ApiError(409, "transition_not_allowed",
+                    f"Không thể chuyển phiếu từ trạng thái “{status_label(exc.current)}” "
+                    f"sang “{status_label(exc.target)}”.")
+
+
+@router.get("", response_model=TicketPage)
+def list_tickets(session: Session = Depends(get_session), _actor: str = Depends(require_bot_token),
+                 status: Literal["received", "assigned", "in_progress", "answered", "closed"] | None = None,
+                 channel: Literal["web", "zalo", "messenger", "telegram", "phone", "email", "counter"] | None = None,
+                 kind: Literal["question", "complaint", "request"] | None = None,
+                 field: str | None = Query(None, max_length=255),
+                 agency: str | None = Query(None, max_length=32, description="agency code"),
+                 overdue: bool | None = None,
+                 q: str | None = Query(None, min_length=1, max_length=200,
+                                       description="code, phone number, or words of the summary/description/location"),
+                 limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0, le=1_000_000)):
+    """Tickets newest first, filtered; `total` counts all matches."""
+    filters = ticket_service.TicketFilters(status=status, channel=channel, kind=kind, field=field,
+                                           agency_code=agency, overdue=overdue, query=q)
+    total, page = ticket_service.list_tickets(session, filters, limit=limit, offset=offset)
+    return TicketPage(total=total, items=[ticket_service.staff_view(session, t) for t in page])
+
+
+@router.get("/{code}", response_model=TicketView, responses={404: {"model": ApiErrorBody}})
+def get_ticket(code: str, session: Session = Depends(get_session), _actor: str = Depends(require_bot_token)):
+    """Status, agency, due date and latest public reply of a ticket. The code may be typed loosely
+    ("pa 2612 483105")."""
+    return ticket_service.staff_view(session, _ticket_or_404(session, code))
+
+
+@router.get("/{code}/history", response_model=list[TicketEventView], responses={404: {"model": ApiErrorBody}})
+def ticket_history(code: str, session: Session = Depends(get_session), _actor: str = Depends(require_bot_token)):
+    ticket = _ticket_or_404(session, code)
+    return [TicketEventView.model_validate(e, from_attributes=True) for e in ticket.events]
+
+
+@router.get("/{code}/messages", response_model=list[TicketMessageView], responses={404: {"model": ApiErrorBody}})
+def ticket_messages(code: str, session: Session = Depends(get_session), _actor: str = Depends(require_bot_token)):
+    ticket = _ticket_or_404(session, code)
+    return [TicketMessageView.model_validate(m, from_attributes=True) for m in ticket.messages]
+
+
+@router.post("/{code}/status", response_model=TicketView,
+             responses={404: {"model": ApiErrorBody}, 409: {"model": ApiErrorBody}})
+def change_status(code: str, body: StatusChange, session: Session = Depends(get_session),
+                  actor: str = Depends(require_bot_token)):
+    """Move the ticket along received → assigned → in_progress → answered → closed (409 when the
+    rules forbid the move; forward to an agency with /assign)."""
+    ticket = _ticket_or_404(session, code)
+    try:
+        ticket_service.change_status(session, ticket, body.status, actor=_acting(body, actor))
+    except TransitionNotAllowed as exc:
+        raise _transition_error(exc)
+    return ticket_service.staff_view(session, ticket)
+
+
+@router.post("/{code}/assign", response_model=TicketView,
+             responses={404: {"model": ApiErrorBody}, 409: {"model": ApiErrorBody}})
+def assign_agency(code: str, body: AgencyAssignment, session: Session = Depends(get_session),
+                  actor: str = Depends(require_bot_token)):
+    """Forward the ticket to an agency (status "assigned")."""
+    ticket = _ticket_or_404(session, code)
+    agency = session.scalars(select(Agency).where(Agency.code == body.agency_code)).one_or_none()
+    if agency is None:
+        raise ApiError(422, "unknown_agency", f"Không có cơ quan với mã {body.agency_code}.")
+    try:
+        ticket_service.assign_agency(session, ticket, agency, actor=_acting(body, actor))
+    except TransitionNotAllowed as exc:
+        raise _transition_error(exc)
+    return ticket_service.staff_view(session, ticket)
+
+
+def _add_message(kind: str, code: str, body: MessageCreate, session: Session, actor: str) -> TicketMessageView:
+    ticket = _ticket_or_404(session, code)
+    try:
+        message = ticket_service.add_message(session, ticket, kind, body.text, actor=_acting(body, actor))
+    except TransitionNotAllowed:
+        raise ApiError(409, "ticket_closed", "Phiếu đã đóng, không thể gửi trả lời.")
+    return TicketMessageView.model_validate(message, from_attributes=True)
+
+
+@router.post("/{code}/replies", status_code=201, response_model=TicketMessageView,
+             responses={404: {"model": ApiErrorBody}, 409: {"model": ApiErrorBody}})
+def add_reply(code: str, body: MessageCreate, session: Session = Depends(get_session),
+              actor: str = Depends(require_bot_token)):
+    """A public reply to the citizen (shown by the bot and the public look-up). It does not change
+    the status: set "answered" with /status."""
+    return _add_message("reply", code, body, session, actor)
+
+
+@router.post("/{code}/notes", status_code=201, response_model=TicketMessageView,
+             responses={404: {"model": ApiErrorBody}})
+def add_note(code: str, body: MessageCreate, session: Session = Depends(get_session),
+             actor: str = Depends(require_bot_token)):
+    """An internal note: staff only, never shown to the citizen."""
+    return _add_message("note", code, body, session, actor)
+
+
+@router.post("/{code}/satisfaction", response_model=TicketView, responses={404: {"model": ApiErrorBody}})
+def rate_ticket(code: str, body: SatisfactionRating, session: Session = Depends(get_session),
+                actor: str = Depends(require_bot_token)):
+    """The citizen's satisfaction (1-5), as the bot collected it."""
+    ticket = _ticket_or_404(session, code)
+    ticket_service.set_satisfaction(session, ticket, body.rating, actor=_acting(body, actor))
     return ticket_service.staff_view(session, ticket)

@@ -101,3 +101,67 @@ class TicketView(TicketStatusView):
 class ApiErrorBody(BaseModel):
     error: str
     message: str
+
+
+Actor = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100,
+                                         pattern=r"^[\w.@\-]+$")]
+
+
+class StaffAction(BaseModel):
+    """Until operator sessions exist, callers with the bot token name the operator acting."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    actor: Actor | None = Field(None, description='user name written to the history; default "bot"')
+
+
+class StatusChange(StaffAction):
+    status: Literal["received", "assigned", "in_progress", "answered", "closed"]
+
+
+class AgencyAssignment(StaffAction):
+    agency_code: str = Field(min_length=1, max_length=32)
+
+
+class MessageCreate(StaffAction):
+    text: str = Field(min_length=1, max_length=5000)
+
+
+class SatisfactionRating(StaffAction):
+    rating: int = Field(ge=1, le=5)
+
+
+class TicketEventView(BaseModel):
+    actor: str
+    at: datetime
+    action: str
+    field: str | None
+    old_value: str | None
+    new_value: str | None
+
+
+class TicketMessageView(BaseModel):
+    kind: str
+    author: str
+    text: str
+    created_at: datetime
+
+
+class TicketPage(BaseModel):
+    total: int
+    items: list[TicketView]
+
+
+class AgencyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    code: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.\-]+$")
+    name: str = Field(min_length=1, max_length=255)
+    fields: list[Annotated[str, StringConstraints(min_length=1, max_length=255)]] = Field(
+        default_factory=list, max_length=100)
+
+
+class AgencyView(BaseModel):
+    code: str
+    name: str
+    fields: list[str]

@@ -9,19 +9,22 @@ row the first one committed.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.app.db import utc_now
-from backend.app.models import Ticket, TicketEvent, TicketMessage
+from backend.app.models import Agency, Ticket, TicketEvent, TicketMessage
 from backend.app.models.tickets import KIND_LABELS, TicketKind
 from backend.app.schemas.tickets import Reply, TicketCreate, TicketStatusView, TicketView
-from backend.app.services.statuses import TicketStatus, display_label, is_overdue, status_label
-from backend.app.services.ticket_codes import new_ticket_code
+from backend.app.services.phones import normalize_vietnamese_phone
+from backend.app.services.statuses import (OPEN_STATUSES, TicketStatus, TransitionNotAllowed, check_transition,
+                                           display_label, is_overdue, status_label)
+from backend.app.services.ticket_codes import new_ticket_code, normalize_ticket_code
 from backend.app.services.working_days import WorkingCalendar
 
 log = logging.getLogger("backend.tickets")
@@ -106,3 +109,115 @@ def public_view(session: Session, ticket: Ticket, now: datetime | None = None) -
 def staff_view(session: Session, ticket: Ticket, now: datetime | None = None) -> TicketView:
     return TicketView(**_status_fields(session, ticket, now or utc_now()), channel=ticket.channel,
                       summary=ticket.summary, procedure_code=ticket.procedure_code)
+
+
+# --- Changes by operators (and, until operator sessions exist, by bot-token callers) -----------
+
+def _record(ticket: Ticket, actor: str, now: datetime, action: str, field: str | None = None,
+            old: str | None = None, new: str | None = None) -> None:
+    ticket.events.append(TicketEvent(actor=actor, at=now, action=action, field=field, old_value=old, new_value=new))
+    ticket.updated_at = now
+
+
+def change_status(session: Session, ticket: Ticket, target: str, *, actor: str,
+                  now: datetime | None = None) -> Ticket:
+    """Move a ticket to `target`; raises TransitionNotAllowed (nothing stored) when the rules forbid it."""
+    now = now or utc_now()
+    new = check_transition(ticket.status, target)
+    if new.value != ticket.status:
+        _record(ticket, actor, now, "status", "status", ticket.status, new.value)
+        ticket.status = new.value
+        session.commit()
+    return ticket
+
+
+def assign_agency(session: Session, ticket: Ticket, agency: Agency, *, actor: str,
+                  now: datetime | None = None) -> Ticket:
+    """Forward the ticket to `agency` (status becomes "assigned")."""
+    now = now or utc_now()
+    new_status = check_transition(ticket.status, TicketStatus.ASSIGNED)
+    old_agency = ticket.agency.code if ticket.agency else None
+    if old_agency != agency.code:
+        _record(ticket, actor, now, "agency", "agency", old_agency, agency.code)
+        ticket.agency = agency
+    if ticket.status != new_status.value:
+        _record(ticket, actor, now, "status", "status", ticket.status, new_status.value)
+        ticket.status = new_status.value
+    session.commit()
+    return ticket
+
+
+def add_message(session: Session, ticket: Ticket, kind: str, text: str, *, actor: str,
+                now: datetime | None = None) -> TicketMessage:
+    """A public reply to the citizen ("reply") or an internal note ("note")."""
+    now = now or utc_now()
+    if ticket.status == TicketStatus.CLOSED.value and kind == "reply":
+        raise TransitionNotAllowed(TicketStatus.CLOSED, TicketStatus.ANSWERED)
+    message = TicketMessage(kind=kind, author=actor, text=text, created_at=now)
+    ticket.messages.append(message)
+    _record(ticket, actor, now, kind)
+    session.commit()
+    return message
+
+
+def set_satisfaction(session: Session, ticket: Ticket, rating: int, *, actor: str,
+                     now: datetime | None = None) -> Ticket:
+    now = now or utc_now()
+    old = None if ticket.satisfaction is None else str(ticket.satisfaction)
+    _record(ticket, actor, now, "satisfaction", "satisfaction", old, str(rating))
+    ticket.satisfaction = rating
+    session.commit()
+    return ticket
+
+
+@dataclass(frozen=True)
+class TicketFilters:
+    status: str | None = None
+    channel: str | None = None
+    kind: str | None = None
+    field: str | None = None
+    agency_code: str | None = None
+    overdue: bool | None = None
+    query: str | None = None
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def list_tickets(session: Session, filters: TicketFilters, *, limit: int = 20, offset: int = 0,
+                 now: datetime | None = None) -> tuple[int, list[Ticket]]:
+    """(total, page) of tickets matching `filters`, newest first. `query` matches the code, the
+    summary, the description and the location, or the citizen's phone when it is a phone number."""
+    now = now or utc_now()
+    conditions = []
+    if filters.status:
+        conditions.append(Ticket.status == filters.status)
+    if filters.channel:
+        conditions.append(Ticket.channel == filters.channel)
+    if filters.kind:
+        conditions.append(Ticket.kind == filters.kind)
+    if filters.field:
+        conditions.append(Ticket.field == filters.field)
+    if filters.agency_code:
+        conditions.append(Ticket.agency.has(Agency.code == filters.agency_code))
+    open_values = [s.value for s in OPEN_STATUSES]
+    if filters.overdue is True:
+        conditions.append(and_(Ticket.status.in_(open_values), Ticket.due_at < now))
+    elif filters.overdue is False:
+        conditions.append(or_(Ticket.status.not_in(open_values), Ticket.due_at >= now))
+    if filters.query:
+        phone = normalize_vietnamese_phone(filters.query)
+        code = normalize_ticket_code(filters.query)
+        if phone:
+            conditions.append(Ticket.citizen_phone == phone)
+        elif code:
+            conditions.append(Ticket.code == code)
+        else:
+            pattern = f"%{_escape_like(filters.query)}%"
+            conditions.append(or_(*(column.ilike(pattern, escape="\\") for column in
+                                    (Ticket.code, Ticket.summary, Ticket.description, Ticket.location))))
+    total = session.scalar(select(func.count()).select_from(Ticket).where(*conditions)) or 0
+    page = session.scalars(select(Ticket).where(*conditions)
+                           .order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit).offset(offset)).all()
+    return total, list(page)
