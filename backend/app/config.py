@@ -16,6 +16,7 @@ Environment variables (all optional in development):
                                 (e.g. a Saturday worked in exchange)
   PUBLIC_LOOKUP_RATE_LIMIT      public status look-ups per client IP per window (default 10)
   PUBLIC_LOOKUP_RATE_WINDOW_S   the window in seconds (default 60)
+  BACKEND_MAX_REQUEST_BYTES     largest request body accepted (default 1048576; 413 above)
   BACKEND_LOAD_KB, RASA_PUBLIC_URL  see README.md
 
 Due-date defaults (working days, see services/working_days.py for how they are counted): a
@@ -89,6 +90,7 @@ class Settings:
     extra_working_days: frozenset[date] = frozenset()
     public_lookup_rate_limit: int = 10
     public_lookup_rate_window_s: float = 60.0
+    max_request_bytes: int = 1024 * 1024
 
     def __post_init__(self):
         object.__setattr__(self, "database_url", normalize_database_url(self.database_url))
@@ -129,6 +131,7 @@ class Settings:
                                             "HOLIDAYS_EXTRA_WORKING_DAYS"),
             public_lookup_rate_limit=_positive_int(env, "PUBLIC_LOOKUP_RATE_LIMIT", 10) or 1,
             public_lookup_rate_window_s=float(_positive_int(env, "PUBLIC_LOOKUP_RATE_WINDOW_S", 60) or 1),
+            max_request_bytes=_positive_int(env, "BACKEND_MAX_REQUEST_BYTES", 1024 * 1024) or 1024 * 1024,
         )
         settings.validate()
         return settings

@@ -7,9 +7,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from backend.app.body_limit import BodySizeLimit
 from backend.app.config import Settings
 from backend.app.db import make_engine, make_session_factory, migrate_to_head
 from backend.app.errors import install_error_handlers
+from backend.app.privacy import install_log_redaction
 from backend.app.routers import agencies, pages, procedures, public, tickets
 from backend.app.services.rate_limit import SlidingWindowRateLimiter
 from backend.app.services.working_days import WorkingCalendar
@@ -42,6 +44,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.public_lookup_limiter = SlidingWindowRateLimiter(settings.public_lookup_rate_limit,
                                                                settings.public_lookup_rate_window_s)
     install_error_handlers(app)
+    install_log_redaction()
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
 
     @app.get("/health", tags=["health"])
     def health():

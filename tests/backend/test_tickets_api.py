@@ -221,3 +221,93 @@ def test_due_date_from_configured_days_and_holidays(database_url):
             assert stored.due_at == datetime(2026, 12, 9, 10, 0, tzinfo=timezone.utc)
             assert stored.created_at == received
         assert settings.due_working_days["complaint"] == 10  # the defaults stay for the other kinds
+
+
+def test_idempotency_under_a_real_race(client, monkeypatch):
+    """Two workers with their own sessions both miss the key, then both insert: one ticket."""
+    import threading
+
+    state = client.app.state
+    real_find = ticket_service.find_by_idempotency_key
+    barrier = threading.Barrier(2, timeout=20)
+    local = threading.local()
+
+    def find_then_wait(session, key):
+        found = real_find(session, key)
+        if not getattr(local, "waited", False):
+            local.waited = True
+            barrier.wait()  # both lookups happened before either insert
+        return found
+
+    monkeypatch.setattr(ticket_service, "find_by_idempotency_key", find_then_wait)
+    results, errors = [], []
+
+    def worker():
+        try:
+            with state.session_factory() as session:
+                ticket, created = ticket_service.create_ticket(
+                    session, TicketCreate(**{**COMPLAINT, "idempotency_key": "race-real"}),
+                    calendar=state.working_calendar, due_working_days=state.settings.due_working_days)
+                results.append((ticket.code, created))
+        except Exception as e:  # reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    assert sorted(created for _, created in results) == [False, True]
+    assert results[0][0] == results[1][0]
+    with state.session_factory() as session:
+        assert len(session.scalars(select(Ticket)).all()) == 1
+
+
+def test_no_personal_data_in_logs(client, bot_headers, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    code = create(client, bot_headers).json()["code"]
+    client.get(f"/api/public/tickets/{code}", params={"phone_last4": "5678"})
+    client.post("/api/tickets", json={**COMPLAINT, "citizen_phone": "0912 xx"}, headers=bot_headers)
+    # What the server logs (the test client's own request log is not the server's).
+    server_log = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("httpx"))
+    assert f"ticket created code={code}" in server_log
+    for value in ("0912345678", "912 345 678", "5678", "Nguyễn Thị Lan", "12 Trần Phú", "zalo:123456"):
+        assert value not in server_log
+
+
+def test_access_log_masks_phone_digits(client):
+    import logging
+
+    from backend.app.privacy import RedactPersonalData
+
+    assert any(isinstance(f, RedactPersonalData) for f in logging.getLogger("uvicorn.access").filters)
+    # The record uvicorn writes for a request: (client, method, path with query, HTTP version, status).
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+                               ("1.2.3.4:5", "GET", "/api/public/tickets/PA-2612-000001?phone_last4=5678&x=1",
+                                "1.1", 404), None)
+    assert RedactPersonalData().filter(record)
+    assert record.getMessage() == '1.2.3.4:5 - "GET /api/public/tickets/PA-2612-000001?phone_last4=***&x=1 HTTP/1.1" 404'
+
+
+def test_oversized_body_is_413_and_stores_nothing(database_url, bot_headers):
+    with TestClient(create_app(make_settings(database_url, max_request_bytes=4096))) as client:
+        big = {**COMPLAINT, "description": "x" * 4000}
+        r = client.post("/api/tickets", json=big, headers=bot_headers)
+        assert r.status_code == 413
+        assert r.json()["error"] == "payload_too_large" and "4 KB" in r.json()["message"]
+
+        def chunks():  # no Content-Length: counted as it streams
+            yield b'{"channel": "web", "kind": "question", "summary": "'
+            for _ in range(10):
+                yield b"y" * 1000
+            yield b'"}'
+
+        r = client.post("/api/tickets", content=chunks(),
+                        headers={**bot_headers, "Content-Type": "application/json"})
+        assert r.status_code == 413
+        assert create(client, bot_headers).status_code == 201  # normal bodies still pass
+        with client.app.state.session_factory() as session:
+            assert len(session.scalars(select(Ticket)).all()) == 1
