@@ -108,3 +108,17 @@ def test_due_at_uses_vietnam_local_day():
     assert due.astimezone(VIETNAM_TZ).hour == 17
     with pytest.raises(ValueError):
         cal.due_at(datetime(2026, 12, 1, 9, 0), 5)
+
+
+from hypothesis import given, settings, strategies as st
+
+
+@settings(max_examples=200, deadline=None)
+@given(start=st.dates(min_value=date(2024, 1, 1), max_value=date(2030, 12, 31)), n=st.integers(0, 30))
+def test_add_working_days_counts_exactly_n_working_days(start, n):
+    cal = WorkingCalendar()
+    end = cal.add_working_days(start, n)
+    between = [date.fromordinal(o) for o in range(start.toordinal() + 1, end.toordinal() + 1)]
+    assert sum(cal.is_working_day(d) for d in between) == n
+    assert n == 0 or cal.is_working_day(end)
+    assert all(not cal.is_working_day(d) for d in between if d.weekday() >= 5)

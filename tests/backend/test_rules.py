@@ -102,3 +102,14 @@ def test_rate_limiter_sliding_window():
     assert limiter.hit("a") == 0.0  # the first three hits left the window
     assert SlidingWindowRateLimiter.retry_after_header(29.2) == "30"
     assert SlidingWindowRateLimiter.retry_after_header(0.001) == "1"
+
+
+def test_schema_literals_match_the_models():
+    from typing import get_args
+
+    from backend.app.models.tickets import CHANNELS, TicketKind
+    from backend.app.schemas.tickets import Channel, Kind, Status
+
+    assert get_args(Channel) == CHANNELS
+    assert get_args(Kind) == tuple(k.value for k in TicketKind)
+    assert get_args(Status) == tuple(s.value for s in TicketStatus)

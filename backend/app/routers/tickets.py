@@ -4,8 +4,6 @@ the acting operator from the body's `actor` (default "bot")."""
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,10 +11,10 @@ from sqlalchemy.orm import Session
 from backend.app.db import get_session
 from backend.app.errors import ApiError
 from backend.app.models import Agency, Ticket
-from backend.app.schemas.tickets import (IDEMPOTENCY_KEY_PATTERN, AgencyAssignment, ApiErrorBody,
+from backend.app.schemas.tickets import (IDEMPOTENCY_KEY_PATTERN, AgencyAssignment, ApiErrorBody, Channel, Kind,
                                          MessageCreate, SatisfactionRating, StaffAction, StatusChange,
                                          TicketCreate, TicketEventView, TicketMessageView, TicketPage,
-                                         TicketView)
+                                         Status, TicketView)
 from backend.app.security import require_bot_token
 from backend.app.services import tickets as ticket_service
 from backend.app.services.statuses import TransitionNotAllowed, status_label
@@ -70,9 +68,7 @@ def _transition_error(exc: TransitionNotAllowed) -> ApiError:
 
 @router.get("", response_model=TicketPage)
 def list_tickets(session: Session = Depends(get_session), _actor: str = Depends(require_bot_token),
-                 status: Literal["received", "assigned", "in_progress", "answered", "closed"] | None = None,
-                 channel: Literal["web", "zalo", "messenger", "telegram", "phone", "email", "counter"] | None = None,
-                 kind: Literal["question", "complaint", "request"] | None = None,
+                 status: Status | None = None, channel: Channel | None = None, kind: Kind | None = None,
                  field: str | None = Query(None, max_length=255),
                  agency: str | None = Query(None, max_length=32, description="agency code"),
                  overdue: bool | None = None,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
+from typing import Callable, Mapping
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -44,7 +44,7 @@ def find_by_code(session: Session, code: str) -> Ticket | None:
 
 
 def create_ticket(session: Session, data: TicketCreate, *, calendar: WorkingCalendar,
-                  due_working_days: dict[str, int] | object, actor: str = "bot",
+                  due_working_days: Mapping[str, int], actor: str = "bot",
                   now: datetime | None = None,
                   code_factory: Callable[[str, datetime], str] = new_ticket_code) -> tuple[Ticket, bool]:
     """Store a new ticket and its "created" event. Returns (ticket, created); created is False when
