@@ -1,5 +1,7 @@
 """The Alembic migrations build exactly the schema the models describe, on SQLite and PostgreSQL."""
 
+import os
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -25,5 +27,29 @@ def test_migrations_match_models(database_url):
             assert context.get_current_revision() == head
         tables = set(inspect(engine).get_table_names())
         assert {"agencies", "tickets", "ticket_events", "ticket_messages", "alembic_version"} <= tables
+    finally:
+        engine.dispose()
+
+
+def test_concurrent_start_ups_migrate_once(database_url):
+    """Three processes starting at once on a fresh database all end at head (no "table exists")."""
+    import subprocess
+    import sys
+
+    from backend.app.config import REPO_ROOT
+
+    script = ("import sys; from backend.app.db import make_engine, migrate_to_head; "
+              "migrate_to_head(make_engine(sys.argv[1]))")
+    processes = [subprocess.Popen([sys.executable, "-c", script, database_url], cwd=REPO_ROOT,
+                                  env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for _ in range(3)]
+    results = [p.communicate(timeout=120) for p in processes]
+    assert [p.returncode for p in processes] == [0, 0, 0], [err[-2000:] for _, err in results]
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            assert compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}),
+                                    Base.metadata) == []
     finally:
         engine.dispose()
