@@ -53,3 +53,26 @@ def test_concurrent_start_ups_migrate_once(database_url):
                                     Base.metadata) == []
     finally:
         engine.dispose()
+
+
+def test_upgrade_from_the_first_revision_and_downgrade(database_url):
+    """A database created by an older backend (revision 0001) is brought to head at start-up, and
+    every revision can be undone."""
+    from alembic import command
+
+    config = Config(str(BACKEND_DIR / "alembic.ini"))
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0001")
+        assert "ix_tickets_channel_user_id" not in {i["name"] for i in inspect(engine).get_indexes("tickets")}
+        migrate_to_head(engine)
+        assert "ix_tickets_channel_user_id" in {i["name"] for i in inspect(engine).get_indexes("tickets")}
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, "base")
+        assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    finally:
+        engine.dispose()

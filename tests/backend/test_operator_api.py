@@ -132,6 +132,8 @@ def test_list_filters_and_search(client, bot_headers, agency):
     assert codes(overdue=True) == ([c], 1)
     assert codes(overdue=False) == ([b, a], 2)
     assert codes(q="karaoke") == ([c], 1)
+    assert codes(channel_user_id="zalo:123456") == ([c, b, a], 3)
+    assert codes(channel_user_id="zalo:999") == ([], 0)
     assert codes(q="100%") == ([b], 1)  # LIKE wildcards are literal
     assert codes(q="online_") == ([b], 1)
     assert codes(q="%") == ([b], 1)

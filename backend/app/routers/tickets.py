@@ -71,13 +71,16 @@ def list_tickets(session: Session = Depends(get_session), _actor: str = Depends(
                  status: Status | None = None, channel: Channel | None = None, kind: Kind | None = None,
                  field: str | None = Query(None, max_length=255),
                  agency: str | None = Query(None, max_length=32, description="agency code"),
+                 channel_user_id: str | None = Query(None, max_length=200,
+                                                     description="the citizen's id on the channel: their tickets"),
                  overdue: bool | None = None,
                  q: str | None = Query(None, min_length=1, max_length=200,
                                        description="code, phone number, or words of the summary/description/location"),
                  limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0, le=1_000_000)):
     """Tickets newest first, filtered; `total` counts all matches."""
     filters = ticket_service.TicketFilters(status=status, channel=channel, kind=kind, field=field,
-                                           agency_code=agency, overdue=overdue, query=q)
+                                           agency_code=agency, channel_user_id=channel_user_id,
+                                           overdue=overdue, query=q)
     total, page = ticket_service.list_tickets(session, filters, limit=limit, offset=offset)
     return TicketPage(total=total, items=[ticket_service.staff_view(session, t) for t in page])
 

@@ -177,6 +177,7 @@ class TicketFilters:
     kind: str | None = None
     field: str | None = None
     agency_code: str | None = None
+    channel_user_id: str | None = None
     overdue: bool | None = None
     query: str | None = None
 
@@ -199,6 +200,8 @@ def list_tickets(session: Session, filters: TicketFilters, *, limit: int = 20, o
         conditions.append(Ticket.kind == filters.kind)
     if filters.field:
         conditions.append(Ticket.field == filters.field)
+    if filters.channel_user_id:
+        conditions.append(Ticket.channel_user_id == filters.channel_user_id)
     if filters.agency_code:
         conditions.append(Ticket.agency.has(Agency.code == filters.agency_code))
     open_values = [s.value for s in OPEN_STATUSES]
