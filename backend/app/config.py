@@ -83,8 +83,9 @@ class Settings:
     load_knowledge_base: bool = True
     # Rasa's public address, as the citizen's browser reaches it (the widget's socket.io server).
     rasa_public_url: str = "http://localhost:5005"
-    database_url: str = DEFAULT_DATABASE_URL
-    bot_token: str = DEVELOPMENT_BOT_TOKEN
+    # Secrets stay out of repr() (settings may end up in a log or a traceback).
+    database_url: str = field(default=DEFAULT_DATABASE_URL, repr=False)
+    bot_token: str = field(default=DEVELOPMENT_BOT_TOKEN, repr=False)
     due_working_days: Mapping[str, int] = field(default_factory=lambda: DEFAULT_DUE_WORKING_DAYS)
     extra_days_off: frozenset[date] = frozenset()
     extra_working_days: frozenset[date] = frozenset()

@@ -69,3 +69,8 @@ def test_sqlite_directory_is_created(tmp_path):
     with TestClient(create_app(Settings(load_knowledge_base=False, database_url=f"sqlite:///{db}"))) as c:
         assert c.get("/health").json() == {"status": "ok"}
     assert db.exists()
+
+
+def test_secrets_are_not_in_repr():
+    s = Settings(database_url="postgresql://u:hunter2@db/x", bot_token="tok-123")
+    assert "hunter2" not in repr(s) and "tok-123" not in repr(s)

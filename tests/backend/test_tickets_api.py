@@ -111,6 +111,9 @@ def test_bot_token_required(client, headers):
         assert r.status_code == 401
         assert r.json()["error"] == "unauthorized"
         assert r.headers["www-authenticate"] == "Bearer"
+    # Without the token, input is not even validated (no probing of the API's rules).
+    r = client.post("/api/tickets", json={"channel": "fax"}, headers=headers)
+    assert r.status_code == 401
     with client.app.state.session_factory() as session:
         assert session.scalars(select(Ticket)).all() == []
 

@@ -13,8 +13,8 @@ from backend.app.errors import ApiError
 from backend.app.models import Agency, Ticket
 from backend.app.schemas.tickets import (IDEMPOTENCY_KEY_PATTERN, AgencyAssignment, ApiErrorBody, Channel, Kind,
                                          MessageCreate, SatisfactionRating, StaffAction, StatusChange,
-                                         TicketCreate, TicketEventView, TicketMessageView, TicketPage,
-                                         Status, TicketView)
+                                         Status, TicketCreate, TicketEventView, TicketMessageView,
+                                         TicketPage, TicketView)
 from backend.app.security import require_bot_token
 from backend.app.services import tickets as ticket_service
 from backend.app.services.statuses import TransitionNotAllowed, status_label
@@ -23,7 +23,10 @@ from backend.app.services.ticket_codes import normalize_ticket_code
 router = APIRouter(prefix="/api/tickets", tags=["tickets"],
                    responses={401: {"model": ApiErrorBody}, 422: {"description": "Invalid input"}})
 
-TICKET_NOT_FOUND = ApiError(404, "ticket_not_found", "Không tìm thấy phiếu với mã này.")
+
+
+def ticket_not_found() -> ApiError:
+    return ApiError(404, "ticket_not_found", "Không tìm thấy phiếu với mã này.")
 
 
 @router.post("", status_code=201, response_model=TicketView,
@@ -52,7 +55,7 @@ def _ticket_or_404(session: Session, code: str) -> Ticket:
     canonical = normalize_ticket_code(code)
     ticket = ticket_service.find_by_code(session, canonical) if canonical else None
     if ticket is None:
-        raise TICKET_NOT_FOUND
+        raise ticket_not_found()
     return ticket
 
 
