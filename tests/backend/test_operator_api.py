@@ -146,3 +146,15 @@ def test_list_filters_and_search(client, bot_headers, agency):
     assert client.get("/api/tickets", params={"status": "lost"}, headers=bot_headers).status_code == 422
     assert client.get("/api/tickets", params={"limit": 101}, headers=bot_headers).status_code == 422
     assert client.get("/api/tickets").status_code == 401
+
+
+def test_list_shows_each_tickets_latest_reply(client, bot_headers):
+    a = create(client, bot_headers).json()["code"]
+    b = create(client, bot_headers).json()["code"]
+    c = create(client, bot_headers).json()["code"]
+    for code, text in ((a, "A1"), (b, "B1"), (a, "A2")):
+        client.post(f"/api/tickets/{code}/replies", json={"text": text}, headers=bot_headers)
+    client.post(f"/api/tickets/{b}/notes", json={"text": "B-note"}, headers=bot_headers)
+    items = client.get("/api/tickets", headers=bot_headers).json()["items"]
+    latest = {t["code"]: (t["latest_reply"] or {}).get("text") for t in items}
+    assert latest == {a: "A2", b: "B1", c: None}

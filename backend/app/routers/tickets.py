@@ -85,7 +85,7 @@ def list_tickets(session: Session = Depends(get_session), _actor: str = Depends(
                                            agency_code=agency, channel_user_id=channel_user_id,
                                            overdue=overdue, query=q)
     total, page = ticket_service.list_tickets(session, filters, limit=limit, offset=offset)
-    return TicketPage(total=total, items=[ticket_service.staff_view(session, t) for t in page])
+    return TicketPage(total=total, items=ticket_service.staff_views(session, page))
 
 
 @router.get("/{code}", response_model=TicketView, responses={404: {"model": ApiErrorBody}})

@@ -84,14 +84,24 @@ def create_ticket(session: Session, data: TicketCreate, *, calendar: WorkingCale
     raise TicketCodeExhausted(f"no free ticket code after {CODE_ATTEMPTS} attempts")
 
 
+def latest_public_replies(session: Session, ticket_ids: list[int]) -> dict[int, TicketMessage]:
+    """The newest public reply of each ticket that has one, in one query."""
+    if not ticket_ids:
+        return {}
+    latest: dict[int, TicketMessage] = {}
+    rows = session.scalars(
+        select(TicketMessage).where(TicketMessage.ticket_id.in_(ticket_ids), TicketMessage.kind == "reply")
+        .order_by(TicketMessage.ticket_id, TicketMessage.created_at.desc(), TicketMessage.id.desc()))
+    for message in rows:
+        latest.setdefault(message.ticket_id, message)
+    return latest
+
+
 def latest_public_reply(session: Session, ticket: Ticket) -> TicketMessage | None:
-    return session.scalars(
-        select(TicketMessage).where(TicketMessage.ticket_id == ticket.id, TicketMessage.kind == "reply")
-        .order_by(TicketMessage.created_at.desc(), TicketMessage.id.desc()).limit(1)).one_or_none()
+    return latest_public_replies(session, [ticket.id]).get(ticket.id)
 
 
-def _status_fields(session: Session, ticket: Ticket, now: datetime) -> dict:
-    reply = latest_public_reply(session, ticket)
+def _status_fields(ticket: Ticket, reply: TicketMessage | None, now: datetime) -> dict:
     return dict(
         code=ticket.code, status=ticket.status, status_label=status_label(ticket.status),
         overdue=is_overdue(ticket.status, ticket.due_at, now),
@@ -102,13 +112,24 @@ def _status_fields(session: Session, ticket: Ticket, now: datetime) -> dict:
         latest_reply=Reply(text=reply.text, at=reply.created_at) if reply else None)
 
 
+def _staff_view(ticket: Ticket, reply: TicketMessage | None, now: datetime) -> TicketView:
+    return TicketView(**_status_fields(ticket, reply, now), channel=ticket.channel, summary=ticket.summary,
+                      procedure_code=ticket.procedure_code)
+
+
 def public_view(session: Session, ticket: Ticket, now: datetime | None = None) -> TicketStatusView:
-    return TicketStatusView(**_status_fields(session, ticket, now or utc_now()))
+    return TicketStatusView(**_status_fields(ticket, latest_public_reply(session, ticket), now or utc_now()))
 
 
 def staff_view(session: Session, ticket: Ticket, now: datetime | None = None) -> TicketView:
-    return TicketView(**_status_fields(session, ticket, now or utc_now()), channel=ticket.channel,
-                      summary=ticket.summary, procedure_code=ticket.procedure_code)
+    return _staff_view(ticket, latest_public_reply(session, ticket), now or utc_now())
+
+
+def staff_views(session: Session, tickets: list[Ticket], now: datetime | None = None) -> list[TicketView]:
+    """Views of a page of tickets with two queries in all (tickets, then their latest replies)."""
+    now = now or utc_now()
+    replies = latest_public_replies(session, [t.id for t in tickets])
+    return [_staff_view(t, replies.get(t.id), now) for t in tickets]
 
 
 # --- Changes by operators (and, until operator sessions exist, by bot-token callers) -----------
