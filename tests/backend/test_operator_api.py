@@ -72,6 +72,8 @@ def test_ticket_life_cycle_with_history(client, bot_headers, agency):
 
 def test_forbidden_transitions_are_409_and_store_nothing(client, bot_headers, agency):
     code = create(client, bot_headers).json()["code"]
+    r = client.post(f"/api/tickets/{code}/satisfaction", json={"rating": 4}, headers=bot_headers)
+    assert r.status_code == 409 and r.json()["error"] == "not_answered_yet"
     assert client.post(f"/api/tickets/{code}/status", json={"status": "closed"}, headers=bot_headers).status_code == 200
     for path, body in (("status", {"status": "in_progress"}), ("assign", {"agency_code": "SXD"})):
         r = client.post(f"/api/tickets/{code}/{path}", json=body, headers=bot_headers)

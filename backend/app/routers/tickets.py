@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from backend.app.db import get_session
 from backend.app.errors import ApiError
 from backend.app.models import Agency, Ticket
-from backend.app.schemas.tickets import (IDEMPOTENCY_KEY_PATTERN, AgencyAssignment, ApiErrorBody, Channel, Kind,
+from backend.app.schemas.tickets import (IDEMPOTENCY_KEY_PATTERN, ValidationErrorBody, AgencyAssignment, ApiErrorBody, Channel, Kind,
                                          MessageCreate, SatisfactionRating, StaffAction, StatusChange,
                                          Status, TicketCreate, TicketEventView, TicketMessageView,
                                          TicketPage, TicketView)
@@ -21,7 +21,7 @@ from backend.app.services.statuses import TransitionNotAllowed, status_label
 from backend.app.services.ticket_codes import normalize_ticket_code
 
 router = APIRouter(prefix="/api/tickets", tags=["tickets"],
-                   responses={401: {"model": ApiErrorBody}, 422: {"description": "Invalid input"}})
+                   responses={401: {"model": ApiErrorBody}, 422: {"model": ValidationErrorBody}})
 
 
 
@@ -163,10 +163,15 @@ def add_note(code: str, body: MessageCreate, session: Session = Depends(get_sess
     return _add_message("note", code, body, session, actor)
 
 
-@router.post("/{code}/satisfaction", response_model=TicketView, responses={404: {"model": ApiErrorBody}})
+@router.post("/{code}/satisfaction", response_model=TicketView,
+             responses={404: {"model": ApiErrorBody}, 409: {"model": ApiErrorBody}})
 def rate_ticket(code: str, body: SatisfactionRating, session: Session = Depends(get_session),
                 actor: str = Depends(require_bot_token)):
-    """The citizen's satisfaction (1-5), as the bot collected it."""
+    """The citizen's satisfaction (1-5) with the answer, as the bot collected it; 409 before the
+    ticket is answered."""
     ticket = _ticket_or_404(session, code)
-    ticket_service.set_satisfaction(session, ticket, body.rating, actor=_acting(body, actor))
+    try:
+        ticket_service.set_satisfaction(session, ticket, body.rating, actor=_acting(body, actor))
+    except ticket_service.NotYetAnswered:
+        raise ApiError(409, "not_answered_yet", "Phiếu chưa được trả lời nên chưa thể đánh giá.")
     return ticket_service.staff_view(session, ticket)

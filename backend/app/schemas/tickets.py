@@ -103,6 +103,16 @@ class ApiErrorBody(BaseModel):
     message: str
 
 
+class FieldError(BaseModel):
+    field: str
+    type: str
+    message: str
+
+
+class ValidationErrorBody(ApiErrorBody):
+    errors: list[FieldError]
+
+
 Actor = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100,
                                          pattern=r"^[\w.@\-]+$")]
 

@@ -181,9 +181,16 @@ def add_message(session: Session, ticket: Ticket, kind: str, text: str, *, actor
     return message
 
 
+class NotYetAnswered(ValueError):
+    pass
+
+
 def set_satisfaction(session: Session, ticket: Ticket, rating: int, *, actor: str,
                      now: datetime | None = None) -> Ticket:
+    """The citizen rates the answer: only once the ticket is answered (or closed)."""
     now = now or utc_now()
+    if ticket.status not in (TicketStatus.ANSWERED.value, TicketStatus.CLOSED.value):
+        raise NotYetAnswered(ticket.code)
     old = None if ticket.satisfaction is None else str(ticket.satisfaction)
     _record(ticket, actor, now, "satisfaction", "satisfaction", old, str(rating))
     ticket.satisfaction = rating
