@@ -18,6 +18,12 @@ Environment variables (all optional in development):
   PUBLIC_LOOKUP_RATE_WINDOW_S   the window in seconds (default 60)
   BACKEND_MAX_REQUEST_BYTES     largest request body accepted (default 1048576; 413 above)
   BACKEND_LOAD_KB, RASA_PUBLIC_URL  see README.md
+  SESSION_LIFETIME_HOURS        an operator session ends after this many hours (default 12)
+  SESSION_IDLE_MINUTES          ... or after this many minutes without a request (default 120)
+  LOGIN_MAX_FAILURES            wrong passwords in a row that lock an account (default 5)
+  LOGIN_LOCKOUT_MINUTES         how long it stays locked (default 15)
+  LOGIN_RATE_LIMIT              login attempts per client IP per 5 minutes (default 20)
+  INBOX_CANNED_REPLIES          JSON file of canned replies [{"title", "text"}] (default: built-in list)
 
 Due-date defaults (working days, see services/working_days.py for how they are counted): a
 question 5, a request 7, a complaint or report (phản ánh, kiến nghị) 10, since it usually needs an
@@ -92,6 +98,12 @@ class Settings:
     public_lookup_rate_limit: int = 10
     public_lookup_rate_window_s: float = 60.0
     max_request_bytes: int = 1024 * 1024
+    session_lifetime_hours: int = 12
+    session_idle_minutes: int = 120
+    login_max_failures: int = 5
+    login_lockout_minutes: int = 15
+    login_rate_limit: int = 20
+    canned_replies_file: str = ""
 
     def __post_init__(self):
         object.__setattr__(self, "database_url", normalize_database_url(self.database_url))
@@ -133,6 +145,12 @@ class Settings:
             public_lookup_rate_limit=_positive_int(env, "PUBLIC_LOOKUP_RATE_LIMIT", 10) or 1,
             public_lookup_rate_window_s=float(_positive_int(env, "PUBLIC_LOOKUP_RATE_WINDOW_S", 60) or 1),
             max_request_bytes=_positive_int(env, "BACKEND_MAX_REQUEST_BYTES", 1024 * 1024) or 1024 * 1024,
+            session_lifetime_hours=_positive_int(env, "SESSION_LIFETIME_HOURS", 12) or 12,
+            session_idle_minutes=_positive_int(env, "SESSION_IDLE_MINUTES", 120) or 120,
+            login_max_failures=_positive_int(env, "LOGIN_MAX_FAILURES", 5) or 5,
+            login_lockout_minutes=_positive_int(env, "LOGIN_LOCKOUT_MINUTES", 15) or 15,
+            login_rate_limit=_positive_int(env, "LOGIN_RATE_LIMIT", 20) or 20,
+            canned_replies_file=env.get("INBOX_CANNED_REPLIES", ""),
         )
         settings.validate()
         return settings

@@ -12,7 +12,9 @@ from backend.app.config import Settings
 from backend.app.db import make_engine, make_session_factory, migrate_to_head
 from backend.app.errors import install_error_handlers
 from backend.app.privacy import install_log_redaction
-from backend.app.routers import agencies, pages, procedures, public, tickets
+from backend.app.routers import agencies, inbox, pages, procedures, public, tickets
+from backend.app.security import install_page_handlers
+from backend.app.services.canned_replies import load_canned_replies
 from backend.app.services.rate_limit import SlidingWindowRateLimiter
 from backend.app.services.working_days import WorkingCalendar
 
@@ -43,7 +45,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                                                 settings.extra_working_days)
     app.state.public_lookup_limiter = SlidingWindowRateLimiter(settings.public_lookup_rate_limit,
                                                                settings.public_lookup_rate_window_s)
+    app.state.canned_replies = load_canned_replies(settings.canned_replies_file)
     install_error_handlers(app)
+    install_page_handlers(app)
     install_log_redaction()
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
 
@@ -56,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(agencies.router)
     app.include_router(procedures.router)
     app.include_router(pages.router)
+    app.include_router(inbox.router)
     return app
 
 

@@ -1,4 +1,5 @@
-"""Agencies tickets are forwarded to (bot token until operator sessions exist)."""
+"""Agencies tickets are forwarded to: any staff member (or the bot) lists them; the bot token or a
+supervisor's session creates them."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from backend.app.db import get_session
 from backend.app.errors import ApiError
 from backend.app.models import Agency
 from backend.app.schemas.tickets import AgencyCreate, AgencyView, ApiErrorBody
-from backend.app.security import require_bot_token
+from backend.app.security import Principal, require_staff
 
-router = APIRouter(prefix="/api/agencies", tags=["agencies"], dependencies=[Depends(require_bot_token)],
+router = APIRouter(prefix="/api/agencies", tags=["agencies"], dependencies=[Depends(require_staff)],
                    responses={401: {"model": ApiErrorBody}})
 
 
@@ -27,7 +28,10 @@ def list_agencies(session: Session = Depends(get_session)):
 
 
 @router.post("", status_code=201, response_model=AgencyView, responses={409: {"model": ApiErrorBody}})
-def create_agency(body: AgencyCreate, session: Session = Depends(get_session)):
+def create_agency(body: AgencyCreate, session: Session = Depends(get_session),
+                  principal: Principal = Depends(require_staff)):
+    if not (principal.is_bot or principal.is_supervisor):
+        raise ApiError(403, "forbidden", "Chỉ giám sát viên được thêm cơ quan.")
     agency = Agency(code=body.code, name=body.name, fields=body.fields)
     session.add(agency)
     try:

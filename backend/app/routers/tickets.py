@@ -1,6 +1,7 @@
-"""Tickets API. The bot creates and reads tickets with its bearer token; the operator endpoints
-(list, assign, status, reply, note) take the same token until operator sessions exist, and record
-the acting operator from the body's `actor` (default "bot")."""
+"""Tickets API. The bot creates and reads tickets with its bearer token; staff use the same
+endpoints with their login session (cookie + X-CSRF-Token header on unsafe methods). With a
+session the history records the logged-in user; with the bot token, the body's optional `actor`
+(default "bot"). Agency staff see only tickets forwarded to their agency: any other is 404."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from backend.app.schemas.tickets import (IDEMPOTENCY_KEY_PATTERN, ValidationErro
                                          MessageCreate, SatisfactionRating, StaffAction, StatusChange,
                                          Status, TicketCreate, TicketEventView, TicketMessageView,
                                          TicketPage, TicketView)
-from backend.app.security import require_bot_token
+from backend.app.security import Principal, forbid_agency_staff, require_staff
 from backend.app.services import tickets as ticket_service
 from backend.app.services.statuses import TransitionNotAllowed, status_label
 from backend.app.services.ticket_codes import normalize_ticket_code
@@ -32,11 +33,12 @@ def ticket_not_found() -> ApiError:
 @router.post("", status_code=201, response_model=TicketView,
              responses={200: {"model": TicketView, "description": "Replay of an idempotency key: the first ticket"}})
 def create_ticket(body: TicketCreate, request: Request, response: Response,
-                  session: Session = Depends(get_session), actor: str = Depends(require_bot_token),
+                  session: Session = Depends(get_session), principal: Principal = Depends(require_staff),
                   idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=200,
                                                        pattern=IDEMPOTENCY_KEY_PATTERN)):
     """Create a ticket: 201 with its code. With an idempotency key (header `Idempotency-Key` or
     field `idempotency_key`) a second request returns the first ticket with 200."""
+    forbid_agency_staff(principal)
     if idempotency_key and body.idempotency_key and idempotency_key != body.idempotency_key:
         raise ApiError(422, "idempotency_key_mismatch",
                        "Idempotency-Key trong header và trong nội dung khác nhau.")
@@ -45,22 +47,23 @@ def create_ticket(body: TicketCreate, request: Request, response: Response,
     state = request.app.state
     ticket, created = ticket_service.create_ticket(
         session, body, calendar=state.working_calendar, due_working_days=state.settings.due_working_days,
-        actor=actor)
+        actor=principal.actor)
     if not created:
         response.status_code = 200
     return ticket_service.staff_view(session, ticket)
 
 
-def _ticket_or_404(session: Session, code: str) -> Ticket:
+def _ticket_or_404(session: Session, code: str, principal: Principal) -> Ticket:
     canonical = normalize_ticket_code(code)
     ticket = ticket_service.find_by_code(session, canonical) if canonical else None
-    if ticket is None:
+    if ticket is None or not principal.can_see(ticket):
         raise ticket_not_found()
     return ticket
 
 
-def _acting(body: StaffAction, token_actor: str) -> str:
-    return body.actor or token_actor
+def _acting(body: StaffAction, principal: Principal) -> str:
+    """Who the history names: the logged-in user, or for the bot token the body's actor."""
+    return (body.actor or principal.actor) if principal.is_bot else principal.actor
 
 
 def _transition_error(exc: TransitionNotAllowed) -> ApiError:
@@ -70,7 +73,7 @@ def _transition_error(exc: TransitionNotAllowed) -> ApiError:
 
 
 @router.get("", response_model=TicketPage)
-def list_tickets(session: Session = Depends(get_session), _actor: str = Depends(require_bot_token),
+def list_tickets(session: Session = Depends(get_session), principal: Principal = Depends(require_staff),
                  status: Status | None = None, channel: Channel | None = None, kind: Kind | None = None,
                  field: str | None = Query(None, max_length=255),
                  agency: str | None = Query(None, max_length=32, description="agency code"),
@@ -83,39 +86,39 @@ def list_tickets(session: Session = Depends(get_session), _actor: str = Depends(
     """Tickets newest first, filtered; `total` counts all matches."""
     filters = ticket_service.TicketFilters(status=status, channel=channel, kind=kind, field=field,
                                            agency_code=agency, channel_user_id=channel_user_id,
-                                           overdue=overdue, query=q)
+                                           overdue=overdue, query=q, agency_id=principal.scope_agency_id())
     total, page = ticket_service.list_tickets(session, filters, limit=limit, offset=offset)
     return TicketPage(total=total, items=ticket_service.staff_views(session, page))
 
 
 @router.get("/{code}", response_model=TicketView, responses={404: {"model": ApiErrorBody}})
-def get_ticket(code: str, session: Session = Depends(get_session), _actor: str = Depends(require_bot_token)):
+def get_ticket(code: str, session: Session = Depends(get_session), principal: Principal = Depends(require_staff)):
     """Status, agency, due date and latest public reply of a ticket. The code may be typed loosely
     ("pa 2612 483105")."""
-    return ticket_service.staff_view(session, _ticket_or_404(session, code))
+    return ticket_service.staff_view(session, _ticket_or_404(session, code, principal))
 
 
 @router.get("/{code}/history", response_model=list[TicketEventView], responses={404: {"model": ApiErrorBody}})
-def ticket_history(code: str, session: Session = Depends(get_session), _actor: str = Depends(require_bot_token)):
-    ticket = _ticket_or_404(session, code)
+def ticket_history(code: str, session: Session = Depends(get_session), principal: Principal = Depends(require_staff)):
+    ticket = _ticket_or_404(session, code, principal)
     return [TicketEventView.model_validate(e, from_attributes=True) for e in ticket.events]
 
 
 @router.get("/{code}/messages", response_model=list[TicketMessageView], responses={404: {"model": ApiErrorBody}})
-def ticket_messages(code: str, session: Session = Depends(get_session), _actor: str = Depends(require_bot_token)):
-    ticket = _ticket_or_404(session, code)
+def ticket_messages(code: str, session: Session = Depends(get_session), principal: Principal = Depends(require_staff)):
+    ticket = _ticket_or_404(session, code, principal)
     return [TicketMessageView.model_validate(m, from_attributes=True) for m in ticket.messages]
 
 
 @router.post("/{code}/status", response_model=TicketView,
              responses={404: {"model": ApiErrorBody}, 409: {"model": ApiErrorBody}})
 def change_status(code: str, body: StatusChange, session: Session = Depends(get_session),
-                  actor: str = Depends(require_bot_token)):
+                  principal: Principal = Depends(require_staff)):
     """Move the ticket along received → assigned → in_progress → answered → closed (409 when the
     rules forbid the move; forward to an agency with /assign)."""
-    ticket = _ticket_or_404(session, code)
+    ticket = _ticket_or_404(session, code, principal)
     try:
-        ticket_service.change_status(session, ticket, body.status, actor=_acting(body, actor))
+        ticket_service.change_status(session, ticket, body.status, actor=_acting(body, principal))
     except TransitionNotAllowed as exc:
         raise _transition_error(exc)
     return ticket_service.staff_view(session, ticket)
@@ -124,23 +127,25 @@ def change_status(code: str, body: StatusChange, session: Session = Depends(get_
 @router.post("/{code}/assign", response_model=TicketView,
              responses={404: {"model": ApiErrorBody}, 409: {"model": ApiErrorBody}})
 def assign_agency(code: str, body: AgencyAssignment, session: Session = Depends(get_session),
-                  actor: str = Depends(require_bot_token)):
+                  principal: Principal = Depends(require_staff)):
     """Forward the ticket to an agency (status "assigned")."""
-    ticket = _ticket_or_404(session, code)
+    ticket = _ticket_or_404(session, code, principal)
+    forbid_agency_staff(principal)
     agency = session.scalars(select(Agency).where(Agency.code == body.agency_code)).one_or_none()
     if agency is None:
         raise ApiError(422, "unknown_agency", f"Không có cơ quan với mã {body.agency_code}.")
     try:
-        ticket_service.assign_agency(session, ticket, agency, actor=_acting(body, actor))
+        ticket_service.assign_agency(session, ticket, agency, actor=_acting(body, principal))
     except TransitionNotAllowed as exc:
         raise _transition_error(exc)
     return ticket_service.staff_view(session, ticket)
 
 
-def _add_message(kind: str, code: str, body: MessageCreate, session: Session, actor: str) -> TicketMessageView:
-    ticket = _ticket_or_404(session, code)
+def _add_message(kind: str, code: str, body: MessageCreate, session: Session,
+                 principal: Principal) -> TicketMessageView:
+    ticket = _ticket_or_404(session, code, principal)
     try:
-        message = ticket_service.add_message(session, ticket, kind, body.text, actor=_acting(body, actor))
+        message = ticket_service.add_message(session, ticket, kind, body.text, actor=_acting(body, principal))
     except TransitionNotAllowed:
         raise ApiError(409, "ticket_closed", "Phiếu đã đóng, không thể gửi trả lời.")
     return TicketMessageView.model_validate(message, from_attributes=True)
@@ -149,29 +154,29 @@ def _add_message(kind: str, code: str, body: MessageCreate, session: Session, ac
 @router.post("/{code}/replies", status_code=201, response_model=TicketMessageView,
              responses={404: {"model": ApiErrorBody}, 409: {"model": ApiErrorBody}})
 def add_reply(code: str, body: MessageCreate, session: Session = Depends(get_session),
-              actor: str = Depends(require_bot_token)):
+              principal: Principal = Depends(require_staff)):
     """A public reply to the citizen (shown by the bot and the public look-up). It does not change
     the status: set "answered" with /status."""
-    return _add_message("reply", code, body, session, actor)
+    return _add_message("reply", code, body, session, principal)
 
 
 @router.post("/{code}/notes", status_code=201, response_model=TicketMessageView,
              responses={404: {"model": ApiErrorBody}})
 def add_note(code: str, body: MessageCreate, session: Session = Depends(get_session),
-             actor: str = Depends(require_bot_token)):
+             principal: Principal = Depends(require_staff)):
     """An internal note: staff only, never shown to the citizen."""
-    return _add_message("note", code, body, session, actor)
+    return _add_message("note", code, body, session, principal)
 
 
 @router.post("/{code}/satisfaction", response_model=TicketView,
              responses={404: {"model": ApiErrorBody}, 409: {"model": ApiErrorBody}})
 def rate_ticket(code: str, body: SatisfactionRating, session: Session = Depends(get_session),
-                actor: str = Depends(require_bot_token)):
+                principal: Principal = Depends(require_staff)):
     """The citizen's satisfaction (1-5) with the answer, as the bot collected it; 409 before the
     ticket is answered."""
-    ticket = _ticket_or_404(session, code)
+    ticket = _ticket_or_404(session, code, principal)
     try:
-        ticket_service.set_satisfaction(session, ticket, body.rating, actor=_acting(body, actor))
+        ticket_service.set_satisfaction(session, ticket, body.rating, actor=_acting(body, principal))
     except ticket_service.NotYetAnswered:
         raise ApiError(409, "not_answered_yet", "Phiếu chưa được trả lời nên chưa thể đánh giá.")
     return ticket_service.staff_view(session, ticket)

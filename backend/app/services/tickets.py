@@ -208,6 +208,8 @@ class TicketFilters:
     channel_user_id: str | None = None
     overdue: bool | None = None
     query: str | None = None
+    agency_id: int | None = None  # agency staff: only their agency's tickets
+    handled_by: str | None = None  # tickets this user (actor name) has changed
 
 
 def _escape_like(text: str) -> str:
@@ -232,6 +234,10 @@ def list_tickets(session: Session, filters: TicketFilters, *, limit: int = 20, o
         conditions.append(Ticket.channel_user_id == filters.channel_user_id)
     if filters.agency_code:
         conditions.append(Ticket.agency.has(Agency.code == filters.agency_code))
+    if filters.agency_id is not None:
+        conditions.append(Ticket.agency_id == filters.agency_id)
+    if filters.handled_by:
+        conditions.append(Ticket.events.any(TicketEvent.actor == filters.handled_by))
     open_values = [s.value for s in OPEN_STATUSES]
     if filters.overdue is True:
         conditions.append(and_(Ticket.status.in_(open_values), Ticket.due_at < now))
