@@ -12,7 +12,7 @@ from backend.app.config import Settings
 from backend.app.db import make_engine, make_session_factory, migrate_to_head
 from backend.app.errors import install_error_handlers
 from backend.app.privacy import install_log_redaction
-from backend.app.routers import agencies, inbox, pages, procedures, public, public_pages, tickets
+from backend.app.routers import agencies, inbox, pages, procedures, public, public_pages, reports, tickets
 from backend.app.security import install_page_handlers
 from backend.app.services.canned_replies import load_canned_replies
 from backend.app.services.rate_limit import SlidingWindowRateLimiter
@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(procedures.router)
     app.include_router(pages.router)
     app.include_router(public_pages.router)
+    app.include_router(reports.router)
     app.include_router(inbox.router)
     return app
 
