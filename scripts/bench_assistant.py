@@ -20,6 +20,7 @@ Results go to docs/benchmarks.md between the assistant markers; the last line pr
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
@@ -59,6 +60,41 @@ SCRIPTS = [
 ]
 
 
+# Cross-validation trains five models (half an hour on 2 cores): its reports are kept with a
+# fingerprint of everything that shapes NLU, and reused while that fingerprint holds.
+CV_DIR = ROOT / "var" / "nlu-cv"
+NLU_INPUTS = ["config.yml", "bot/data/nlu/*.yml", "nlu/*.py", "knowledge_base/normalize.py",
+              "knowledge_base/abbreviations.py"]
+
+
+def nlu_fingerprint(root: Path = ROOT) -> str:
+    digest = hashlib.sha256()
+    for pattern in NLU_INPUTS:
+        for path in sorted(root.glob(pattern)):
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def cached_cross_validation(folds: int = 5, cv_dir: Path = CV_DIR) -> dict:
+    """The CV result for the current NLU inputs: from cv_dir when measured on the same inputs,
+    otherwise measured now (and kept)."""
+    stamp, fingerprint = cv_dir / "fingerprint.json", nlu_fingerprint()
+    if stamp.exists():
+        kept = json.loads(stamp.read_text())
+        if kept.get("fingerprint") == fingerprint and kept.get("folds") == folds \
+                and (cv_dir / "intent_report.json").exists():
+            print(f">> NLU inputs unchanged since the cross-validation of {kept['measured']}: reusing it",
+                  file=sys.stderr)
+            return dict(read_cv_reports(cv_dir, folds), measured=kept["measured"])
+    print(f">> NLU cross-validation ({folds} folds, trains {folds} models: up to half an hour)", file=sys.stderr)
+    if stamp.exists():
+        stamp.unlink()
+    result = nlu_cross_validation(cv_dir, folds)
+    measured = time.strftime("%Y-%m-%d")
+    stamp.write_text(json.dumps({"fingerprint": fingerprint, "folds": folds, "measured": measured}))
+    return dict(result, measured=measured)
+
+
 def nlu_cross_validation(out: Path, folds: int = 5) -> dict:
     run = subprocess.run(
         [str(RASA_PY), "-m", "rasa", "test", "nlu", "--nlu", "bot/data/nlu", "--config", "config.yml",
@@ -67,6 +103,10 @@ def nlu_cross_validation(out: Path, folds: int = 5) -> dict:
         capture_output=True, text=True)
     if run.returncode != 0:
         raise RuntimeError(run.stdout[-2000:] + run.stderr[-2000:])
+    return read_cv_reports(out, folds)
+
+
+def read_cv_reports(out: Path, folds: int) -> dict:
     intents = json.loads((out / "intent_report.json").read_text())
     entity_file = out / "DIETClassifier_report.json"
     entities = json.loads(entity_file.read_text()) if entity_file.exists() else {}
@@ -202,8 +242,7 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="assistant-bench-"))
     cv = None
     if not skip_cv:
-        print(">> NLU cross-validation (5 folds, trains 5 models: several minutes)", file=sys.stderr)
-        cv = nlu_cross_validation(tmp / "cv")
+        cv = cached_cross_validation()
         print(f">> intent macro-F1 {cv['intent_macro_f1']:.3f}", file=sys.stderr)
 
     action_port, rasa_port, backend_port = free_port(), free_port(), free_port()
@@ -223,7 +262,7 @@ def main() -> int:
 
     nlu_line = "NLU cross-validation skipped (SKIP_NLU_CV=1)."
     if cv:
-        nlu_line = (f"NLU, {cv['folds']}-fold cross-validation on {cv['examples']} examples (`rasa test nlu "
+        nlu_line = (f"NLU, {cv['folds']}-fold cross-validation (measured {cv['measured']}) on {cv['examples']} examples (`rasa test nlu "
                     f"--cross-validation`): intent macro-F1 **{cv['intent_macro_f1']:.3f}**"
                     + (f", accuracy {cv['intent_accuracy']:.3f}" if cv["intent_accuracy"] is not None else "")
                     + (f", entity macro-F1 {cv['entity_macro_f1']:.3f}" if cv["entity_macro_f1"] is not None else "")
