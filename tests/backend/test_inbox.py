@@ -104,7 +104,9 @@ def test_forms_change_the_ticket_and_write_history(client, bot_headers, operator
     r = browser.post(f"/inbox/tickets/{code}/forward", data={"csrf_token": csrf, "agency_code": "SXD"},
                      follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == f"/inbox/tickets/{code}?done=forward"
-    assert "Đã chuyển phiếu tới cơ quan xử lý." in browser.get(r.headers["location"]).text
+    page = browser.get(r.headers["location"]).text
+    assert "Đã chuyển phiếu tới cơ quan xử lý." in page
+    assert "Đã tiếp nhận → Đã chuyển cơ quan xử lý" in page and "Sở Xây dựng\n" in page  # history, by name
     r = browser.post(f"/inbox/tickets/{code}/status", data={"csrf_token": csrf, "status": "in_progress"})
     assert r.status_code == 200 and "Đang xử lý" in r.text
     r = browser.post(f"/inbox/tickets/{code}/note", data={"csrf_token": csrf, "text": "Đã gọi Sở Xây dựng."})

@@ -241,12 +241,14 @@ def _ticket_page(request: Request, session: Session, principal: Principal, ticke
     now = utc_now()
     status_actions = [(s.value, label) for s, label in STATUS_ACTIONS.items()
                       if s.value != ticket.status and can_transition(ticket.status, s)]
+    agencies = _agencies(session)
     return render(request, "inbox/ticket.html", principal, status_code=status_code, ticket=ticket,
+                  agency_names={a.code: a.name for a in agencies},
                   overdue=is_overdue(ticket.status, ticket.due_at, now), status_actions=status_actions,
                   can_forward=not principal.is_agency_staff and can_transition(ticket.status, TicketStatus.ASSIGNED),
                   can_reply=ticket.status != TicketStatus.CLOSED.value,
                   can_answer=can_transition(ticket.status, TicketStatus.ANSWERED),
-                  agencies=_agencies(session), canned=request.app.state.canned_replies,
+                  agencies=agencies, canned=request.app.state.canned_replies,
                   replies=[m for m in ticket.messages if m.kind == "reply"],
                   notes=[m for m in ticket.messages if m.kind == "note"],
                   error=error, notice=notice)
