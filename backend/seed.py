@@ -308,13 +308,18 @@ def _create_demo_users(session, create_user, settings, env, agency_ids):
     specs = (("giamsat.demo", "Giám sát viên (demo)", "supervisor", "DEMO_SUPERVISOR_PASSWORD", None),
              ("tongdaivien.demo", "Tổng đài viên (demo)", "operator", "DEMO_OPERATOR_PASSWORD", None),
              ("sotuphap.demo", "Cán bộ Sở Tư pháp (demo)", "agency_staff", "DEMO_AGENCY_PASSWORD", "STP"))
+    from backend.app.models import User
+
+    existing = set(session.scalars(select(User.username)))
     for username, display_name, role, variable, agency_code in specs:
+        if username in existing:
+            continue
         given = env.get(variable)
         password = given or secrets.token_urlsafe(12)
         try:
             create_user(session, username=username, password=password, role=role, display_name=display_name,
                         agency_code=agency_code)
-        except Exception as e:  # already there (second run), or a password from the environment too short
+        except Exception as e:  # e.g. a password from the environment that is too short
             session.rollback()
             print(f"demo user {username}: not created ({e})", file=sys.stderr)
             continue

@@ -121,3 +121,8 @@ def test_lookup_page_shares_the_api_rate_limit(database_url, bot_headers):
         assert r.status_code == 429 and "quá nhiều lần" in r.text and int(r.headers["retry-after"]) >= 1
         assert client.get(f"/api/public/tickets/{code}", params={"phone_last4": "5678"}).status_code == 429
         assert client.get("/tra-cuu").status_code == 200  # the empty form is not a look-up
+
+
+def test_demo_page_links_the_public_pages(client):
+    html = client.get("/").text
+    assert '<a href="/ket-qua">' in html and '<a href="/tra-cuu">' in html

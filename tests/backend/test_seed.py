@@ -120,3 +120,29 @@ def test_command_line(tmp_path, monkeypatch, capsys):
     assert "nothing added" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         seed_module.main(["--month", "10/2026"])
+
+
+def test_demo_users(sqlite_sessions, capsys):
+    from backend.app.models import User
+
+    with sqlite_sessions() as session:
+        result = seed_module.seed(session, showcase=(2026, 11), now=NOW,
+                                  env={"DEMO_SUPERVISOR_PASSWORD": "giam-sat-demo-2026"})
+        users = {u.username: u for u in session.scalars(select(User))}
+        assert {name: u.role for name, u in users.items()} == {
+            "giamsat.demo": "supervisor", "tongdaivien.demo": "operator", "sotuphap.demo": "agency_staff"}
+        assert users["sotuphap.demo"].agency.code == "STP"
+        printed = {name: password for name, _, password in result.users}
+        assert printed["giamsat.demo"] is None  # from the environment: not printed
+        assert len(printed["tongdaivien.demo"]) >= 16 and printed["tongdaivien.demo"] != printed["sotuphap.demo"]
+        assert "giam-sat-demo-2026" not in repr(result)
+        # A second run keeps the accounts (and their passwords).
+        again = seed_module.seed(session, showcase=(2026, 11), now=NOW, env={})
+        assert again.users == [] and session.scalar(select(func.count()).select_from(User)) == 3
+        user_names = [u.username for u in session.scalars(select(User))]
+        assert sorted(user_names) == sorted(printed)
+    capsys.readouterr()
+    # Never in production, even with --force.
+    with sqlite_sessions() as session:
+        prod = Settings(environment="production", bot_token="x" * 32)
+        assert seed_module.seed_users(session, prod, {}, {}) == []

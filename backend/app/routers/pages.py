@@ -91,6 +91,7 @@ PAGE = Template("""<!doctype html>
   code, pre { font: 13px/1.5 ui-monospace, Menlo, Consolas, monospace; }
   pre { background: #1d2733; color: #f2f4f7; padding: 12px; border-radius: 6px; overflow-x: auto; white-space: pre-wrap; word-break: break-all; }
   footer { text-align: center; color: #5f6670; font-size: 14px; padding: 24px 16px 100px; }
+  footer a { color: #a3181b; }
   @media (max-width: 760px) { main { grid-template-columns: 1fr; padding: 14px; } .top h1 { font-size: 18px; } }
 </style>
 </head>
@@ -130,7 +131,8 @@ PAGE = Template("""<!doctype html>
     <p>Thuộc tính <code>data-rasa-url</code> là địa chỉ máy chủ trợ lý ảo mà trình duyệt của người dân truy cập được.</p>
   </aside>
 </main>
-<footer>Trang minh họa của Tổng đài 1022. Nội dung tin tức là giả định. Đường dây nóng: 1022.</footer>
+<footer>Trang minh họa của Tổng đài 1022. Nội dung tin tức là giả định. Đường dây nóng: 1022.<br>
+<a href="/ket-qua">Kết quả trả lời phản ánh, kiến nghị</a> · <a href="/tra-cuu">Tra cứu phiếu tiếp nhận</a></footer>
 $widget_tag
 </body>
 </html>
