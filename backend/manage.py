@@ -2,6 +2,7 @@
 
     python -m backend.manage create-user --username giamsat.hoa --role supervisor --display-name "Trần Thị Hoa"
     python -m backend.manage create-user --username sxd.minh --role agency_staff --agency SXD
+    python -m backend.manage set-password --username sxd.minh      (also unlocks; ends the sessions)
 
 The password is read from the environment variable BACKEND_NEW_USER_PASSWORD when set (for
 scripts), otherwise asked twice at a prompt; it is never taken from the command line, where it
@@ -15,10 +16,12 @@ import getpass
 import os
 import sys
 
+from sqlalchemy import select
+
 from backend.app.config import ConfigurationError, Settings
 from backend.app.db import make_engine, make_session_factory, migrate_to_head
-from backend.app.models import Role
-from backend.app.services.users import UserError, create_user
+from backend.app.models import Role, User
+from backend.app.services.users import UserError, create_user, normalize_username, set_password
 
 PASSWORD_ENV = "BACKEND_NEW_USER_PASSWORD"
 
@@ -50,6 +53,23 @@ def _create_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def _set_password(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    engine = make_engine(settings.database_url)
+    try:
+        migrate_to_head(engine)
+        with make_session_factory(engine)() as session:
+            username = normalize_username(args.username)
+            user = session.scalars(select(User).where(User.username == username)).one_or_none()
+            if user is None:
+                raise UserError(f"Không có tài khoản {username}.")
+            set_password(session, user, _password())
+            print(f"Đã đặt mật khẩu mới cho {username}.")
+    finally:
+        engine.dispose()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m backend.manage", description="1022 backend administration")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -59,9 +79,12 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--role", required=True, choices=[r.value for r in Role])
     create.add_argument("--display-name", default="")
     create.add_argument("--agency", default=None, help="agency code (required for agency_staff)")
+    reset = commands.add_parser("set-password", help="set a new password (prompt or "
+                                                     f"${PASSWORD_ENV}); unlocks the account")
+    reset.add_argument("--username", required=True)
     args = parser.parse_args(argv)
     try:
-        return _create_user(args)
+        return _create_user(args) if args.command == "create-user" else _set_password(args)
     except (UserError, ConfigurationError) as e:
         print(f"Lỗi: {e}", file=sys.stderr)
         return 1

@@ -220,9 +220,17 @@ def test_create_user_command(database_url, tmp_path):
     bad = subprocess.run(command[:-4] + ["--role", "agency_staff", "--username", "x.y"], cwd=REPO_ROOT, env=env,
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode != 0 and "mã cơ quan" in bad.stderr
+    reset = [sys.executable, "-m", "backend.manage", "set-password", "--username", "GiamSat.Hoa"]
+    done = subprocess.run(reset, cwd=REPO_ROOT, env={**env, "BACKEND_NEW_USER_PASSWORD": PASSWORD + "-moi"},
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "giamsat.hoa" in done.stdout, done.stderr
+    unknown = subprocess.run(reset[:-1] + ["khong.co"], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+                             timeout=120)
+    assert unknown.returncode == 1 and "Không có tài khoản" in unknown.stderr
     with TestClient(create_app(make_settings(database_url))) as client:
-        login(client, "giamsat.hoa")
+        login(client, "giamsat.hoa", expect=401)
+        login(client, "giamsat.hoa", PASSWORD + "-moi")
         assert "Quản lý tài khoản" in client.get("/inbox").text
         with db(client) as session:
-            user = authenticate(session, "giamsat.hoa", PASSWORD, max_failures=5, lockout=timedelta(minutes=1))
+            user = authenticate(session, "giamsat.hoa", PASSWORD + "-moi", max_failures=5, lockout=timedelta(minutes=1))
             assert user is not None and user.role == "supervisor"

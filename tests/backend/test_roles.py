@@ -134,6 +134,15 @@ def test_supervisor_manages_users(client, world):
     assert browser.post(f"/inbox/users/{nam_id}/deactivate", data={}).status_code == 403
     r = browser.post(f"/inbox/users/{nam_id}/activate", data={"csrf_token": csrf})
     assert "Đã mở lại tài khoản cat.nam." in r.text
+    # Password reset: too short is refused; a new one ends the sessions and works at login.
+    nam, _ = staff_client(client, "cat.nam", "mot-mat-khau-du-dai")
+    r = browser.post(f"/inbox/users/{nam_id}/password", data={"csrf_token": csrf, "password": "ngan"})
+    assert r.status_code == 422 and "ít nhất 10" in r.text
+    r = browser.post(f"/inbox/users/{nam_id}/password", data={"csrf_token": csrf, "password": "mat-khau-moi-2026"})
+    assert r.status_code == 200 and "Đã đặt lại mật khẩu cho cat.nam." in r.text
+    assert nam.get("/api/tickets").status_code == 401
+    staff_client(client, "cat.nam", "mat-khau-moi-2026")
+    assert browser.post(f"/inbox/users/{nam_id}/password", data={"password": "mat-khau-moi-2027"}).status_code == 403
     # Supervisors create agencies with their session.
     r = browser.post("/api/agencies", json={"code": "STNMT", "name": "Sở Tài nguyên và Môi trường"},
                      headers={"X-CSRF-Token": csrf})

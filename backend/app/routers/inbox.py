@@ -428,10 +428,18 @@ async def create_user(request: Request, session: Session = Depends(get_session),
 @router.post("/users/{user_id}/{action}", response_class=HTMLResponse)
 async def user_action(user_id: int, action: str, request: Request, session: Session = Depends(get_session),
                       principal: Principal = Depends(require_supervisor)):
-    await read_checked_form(request, principal)
+    form = await read_checked_form(request, principal)
     user = session.get(User, user_id)
-    if user is None or action not in ("deactivate", "activate"):
+    if user is None or action not in ("deactivate", "activate", "password"):
         return _users_page(request, session, principal, error="Không tìm thấy tài khoản.", status_code=404)
+    if action == "password":  # a new password ends the account's sessions and lockout
+        try:
+            user_service.set_password(session, user, form.get("password", ""))
+        except user_service.UserError as e:
+            return _users_page(request, session, principal, error=str(e), status_code=422)
+        if user.id == principal.user.id:
+            return _redirect("/inbox/login")
+        return _users_page(request, session, principal, notice=f"Đã đặt lại mật khẩu cho {user.username}.")
     if user.id == principal.user.id:
         return _users_page(request, session, principal, error="Anh/Chị không thể tự khóa tài khoản của mình.",
                            status_code=409)
