@@ -228,3 +228,25 @@ def test_static_files(client, operator):
     assert browser.get("/inbox/static/inbox.js").status_code == 200
     assert browser.get("/inbox/static/../security.py").status_code == 404
     assert browser.get("/inbox/static/base.html").status_code == 404
+
+
+def test_odd_input_and_no_personal_data_in_logs(client, bot_headers, operator, caplog):
+    browser, csrf = operator
+    code = create(client, bot_headers).json()["code"]
+    caplog.set_level("DEBUG")
+    for q in ("' OR 1=1 --", "%", "_", "\\", "đèn%' ; DROP TABLE tickets; --"):
+        r = browser.post("/inbox", data={"csrf_token": csrf, "q": q})
+        assert r.status_code == 200 and "Không có phiếu nào phù hợp." in r.text, q
+    assert code in browser.post("/inbox", data={"csrf_token": csrf, "q": "0912345678"}).text
+    r = browser.post("/inbox/new", data={"csrf_token": csrf, "channel": "phone", "kind": "question",
+                                         "summary": "Hỏi thủ tục", "citizen_name": "Phạm Thị Mai",
+                                         "citizen_phone": "0987654321"}, follow_redirects=False)
+    assert r.status_code == 303
+    assert browser.get("/inbox", params={"status": "<script>", "page": "-5", "channel": "fax"}).status_code == 200
+    assert browser.post("/inbox", content=b"\xff\xfe", headers={"content-type": "application/x-www-form-urlencoded"}
+                        ).status_code == 403
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    for secret in ("0912345678", "0987654321", "Phạm Thị Mai", "Nguyễn Thị Lan", "mat-khau"):
+        assert secret not in logged
+    with db(client) as session:
+        assert len(session.scalars(select(Ticket)).all()) == 2
