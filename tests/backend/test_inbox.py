@@ -59,10 +59,11 @@ def test_queue_filters_search_and_overdue(client, bot_headers, operator):
     assert question in r.text and f"/inbox/tickets/{late}" not in r.text
     assert browser.get("/inbox", params={"q": "khai sinh"}).text.count("/inbox/tickets/") == 2  # ignored in GET
     assert browser.post("/inbox", data={"q": "khai sinh"}).status_code == 403
-    # "Handled by me": tickets the user changed.
-    browser.post(f"/inbox/tickets/{question}/note", data={"csrf_token": csrf, "text": "Đã gọi lại."})
+    # "Mine": tickets the user took.
+    assert "Không có phiếu nào phù hợp." in browser.get("/inbox", params={"mine": "1"}).text
+    browser.post(f"/inbox/tickets/{question}/take", data={"csrf_token": csrf})
     mine = browser.get("/inbox", params={"mine": "1"}).text
-    assert question in mine and f"/inbox/tickets/{late}" not in mine
+    assert question in mine and f"/inbox/tickets/{late}" not in mine and "Người xử lý: tongdai.lan" in mine
     by_agency = browser.get("/inbox", params={"agency": "SXD"}).text
     assert "Không có phiếu nào phù hợp." in by_agency
 
@@ -250,3 +251,26 @@ def test_odd_input_and_no_personal_data_in_logs(client, bot_headers, operator, c
         assert secret not in logged
     with db(client) as session:
         assert len(session.scalars(select(Ticket)).all()) == 2
+
+
+def test_taking_and_releasing_a_ticket(client, bot_headers, operator):
+    browser, csrf = operator
+    add_user(client, "tongdai.binh", "operator")
+    add_user(client, "giamsat.hoa", "supervisor")
+    code = create(client, bot_headers).json()["code"]
+    page = browser.get(f"/inbox/tickets/{code}").text
+    assert "Chưa có ai nhận" in page and "Nhận xử lý phiếu này" in page
+    r = browser.post(f"/inbox/tickets/{code}/take", data={"csrf_token": csrf})
+    assert r.status_code == 200 and "Anh/Chị đã nhận xử lý phiếu này." in r.text and "Bỏ nhận xử lý" in r.text
+    binh, binh_csrf = staff_client(client, "tongdai.binh")
+    r = binh.post(f"/inbox/tickets/{code}/release", data={"csrf_token": binh_csrf})
+    assert r.status_code == 403 and "Chỉ người đang nhận xử lý" in r.text
+    r = binh.post(f"/inbox/tickets/{code}/take", data={"csrf_token": binh_csrf})  # taking over is allowed
+    assert "tongdai.binh" in r.text
+    supervisor, sup_csrf = staff_client(client, "giamsat.hoa")
+    assert supervisor.post(f"/inbox/tickets/{code}/release", data={"csrf_token": sup_csrf}).status_code == 200
+    assert browser.post(f"/inbox/tickets/{code}/take", data={}).status_code == 403
+    assert [(e[0], e[1], e[2], e[3]) for e in _events(client, code)][1:] == [
+        ("tongdai.lan", "assignee", None, "tongdai.lan"), ("tongdai.binh", "assignee", "tongdai.lan", "tongdai.binh"),
+        ("giamsat.hoa", "assignee", "tongdai.binh", None)]
+    assert "Nhận xử lý" in browser.get(f"/inbox/tickets/{code}").text

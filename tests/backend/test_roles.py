@@ -75,7 +75,7 @@ def test_agency_staff_inbox(client, world):
     for other in (world["cat"], world["new"]):
         assert browser.get(f"/inbox/tickets/{other}").status_code == 404
         for action, data in (("note", {"text": "x"}), ("reply", {"text": "x"}), ("status", {"status": "closed"}),
-                             ("forward", {"agency_code": "SXD"})):
+                             ("forward", {"agency_code": "SXD"}), ("take", {}), ("release", {})):
             r = browser.post(f"/inbox/tickets/{other}/{action}", data={"csrf_token": csrf, **data})
             assert r.status_code == 404, (other, action)
     page = browser.get(f"/inbox/tickets/{world['sxd']}").text

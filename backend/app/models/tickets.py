@@ -57,6 +57,9 @@ class Ticket(Base):
     # [{"sender": "user" | "bot" | "operator", "text": "...", "at": ISO 8601}]
     transcript: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
+    # User name of the staff member who took the ticket ("Nhận xử lý"), so that two people do not
+    # answer the same citizen; a name like the history's actors (user names never change).
+    assigned_to: Mapped[str | None] = mapped_column(String(64), index=True)
     status: Mapped[str] = mapped_column(String(16), default=TicketStatus.RECEIVED.value)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, index=True)

@@ -49,7 +49,7 @@ VIETNAM = timezone(timedelta(hours=7))  # no daylight saving time
 CHANNEL_LABELS = {"web": "Website", "zalo": "Zalo", "messenger": "Messenger", "telegram": "Telegram",
                   "phone": "Điện thoại", "email": "Thư điện tử", "counter": "Trực tiếp tại quầy"}
 MANUAL_CHANNELS = ("phone", "counter", "email")
-ACTION_LABELS = {"created": "Tạo phiếu", "status": "Đổi trạng thái", "agency": "Chuyển cơ quan xử lý",
+ACTION_LABELS = {"assignee": "Nhận xử lý", "created": "Tạo phiếu", "status": "Đổi trạng thái", "agency": "Chuyển cơ quan xử lý",
                  "reply": "Trả lời công dân", "note": "Ghi chú nội bộ", "satisfaction": "Đánh giá hài lòng"}
 SENDER_LABELS = {"user": "Công dân", "bot": "Trợ lý ảo", "operator": "Tổng đài viên"}
 # Status buttons on the ticket page (forwarding to an agency has a form of its own).
@@ -198,7 +198,7 @@ def _queue(request: Request, session: Session, principal: Principal, raw: dict[s
         status=status or None, channel=channel or None, field=raw["field"] or None,
         agency_code=raw["agency"] or None, overdue=True if raw["overdue"] == "1" else None,
         query=raw.get("q") or None, agency_id=principal.scope_agency_id(),
-        handled_by=principal.actor if raw["mine"] == "1" and not principal.is_agency_staff else None)
+        assigned_to=principal.actor if raw["mine"] == "1" else None)
     total, tickets = ticket_service.list_tickets(session, filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     now = utc_now()
     rows = [dict(ticket=t, overdue=is_overdue(t.status, t.due_at, now)) for t in tickets]
@@ -254,7 +254,8 @@ def _ticket_page(request: Request, session: Session, principal: Principal, ticke
                   error=error, notice=notice)
 
 
-NOTICES = {"reply": "Đã gửi trả lời cho công dân.", "note": "Đã lưu ghi chú nội bộ.",
+NOTICES = {"take": "Anh/Chị đã nhận xử lý phiếu này.", "release": "Đã bỏ nhận xử lý phiếu.",
+           "reply": "Đã gửi trả lời cho công dân.", "note": "Đã lưu ghi chú nội bộ.",
            "status": "Đã cập nhật trạng thái.", "forward": "Đã chuyển phiếu tới cơ quan xử lý.",
            "created": "Đã tạo phiếu."}
 
@@ -273,7 +274,7 @@ async def ticket_action(code: str, action: str, request: Request, session: Sessi
                         principal: Principal = Depends(require_page_login)):
     form = await read_checked_form(request, principal)
     ticket = _visible_ticket(session, code, principal)
-    if ticket is None or action not in ("reply", "note", "status", "forward"):
+    if ticket is None or action not in ("reply", "note", "status", "forward", "take", "release"):
         return _not_found(request, principal)
 
     def fail(message: str, status_code: int) -> HTMLResponse:
@@ -294,6 +295,11 @@ async def ticket_action(code: str, action: str, request: Request, session: Sessi
             ticket_service.add_message(session, ticket, action, text, actor=principal.actor)
             if action == "reply" and form.get("mark_answered") == "1" and ticket.status != TicketStatus.ANSWERED.value:
                 ticket_service.change_status(session, ticket, TicketStatus.ANSWERED, actor=principal.actor)
+        elif action in ("take", "release"):
+            if action == "release" and ticket.assigned_to not in (principal.actor, None) and not principal.is_supervisor:
+                return fail("Chỉ người đang nhận xử lý hoặc giám sát viên được bỏ nhận phiếu này.", 403)
+            ticket_service.set_assignee(session, ticket, principal.actor if action == "take" else None,
+                                        actor=principal.actor)
         elif action == "status":
             target = form.get("status", "")
             if target not in STATUS_ACTIONS:

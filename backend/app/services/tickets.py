@@ -181,6 +181,17 @@ def add_message(session: Session, ticket: Ticket, kind: str, text: str, *, actor
     return message
 
 
+def set_assignee(session: Session, ticket: Ticket, username: str | None, *, actor: str,
+                 now: datetime | None = None) -> Ticket:
+    """A staff member takes the ticket (or, with None, gives it back)."""
+    now = now or utc_now()
+    if ticket.assigned_to != username:
+        _record(ticket, actor, now, "assignee", "assigned_to", ticket.assigned_to, username)
+        ticket.assigned_to = username
+        session.commit()
+    return ticket
+
+
 class NotYetAnswered(ValueError):
     pass
 
@@ -210,6 +221,7 @@ class TicketFilters:
     query: str | None = None
     agency_id: int | None = None  # agency staff: only their agency's tickets
     handled_by: str | None = None  # tickets this user (actor name) has changed
+    assigned_to: str | None = None  # tickets this user took
 
 
 def _escape_like(text: str) -> str:
@@ -236,6 +248,8 @@ def list_tickets(session: Session, filters: TicketFilters, *, limit: int = 20, o
         conditions.append(Ticket.agency.has(Agency.code == filters.agency_code))
     if filters.agency_id is not None:
         conditions.append(Ticket.agency_id == filters.agency_id)
+    if filters.assigned_to:
+        conditions.append(Ticket.assigned_to == filters.assigned_to)
     if filters.handled_by:
         conditions.append(Ticket.events.any(TicketEvent.actor == filters.handled_by))
     open_values = [s.value for s in OPEN_STATUSES]
