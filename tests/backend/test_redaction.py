@@ -17,13 +17,14 @@ CASES = [
     ("123/4 Nguyễn Trãi mất nước", f"{REDACTED} mất nước"),
     ("gọi số máy bàn 02363 822 123 giờ hành chính", f"gọi số máy bàn {REDACTED} giờ hành chính"),
     ("số 10 Ngô Quyền, quận Sơn Trà", f"{REDACTED}, quận Sơn Trà"),
+    ("SĐT0912345678, CCCD001095012345, ĐT:+84-912-345-678", f"SĐT{REDACTED}, CCCD{REDACTED}, ĐT:{REDACTED}"),
     ("Ông Nguyễn Văn A (0987-654-321) ở số 3 đường Lê Duẩn",
      f"Ông Nguyễn Văn A ({REDACTED}) ở {REDACTED}"),
 ]
 
 KEPT = [
     "Theo Nghị định số 145/2020/NĐ-CP và Quyết định số 1523/QĐ-BCA-C06, lệ phí 1.500.000 đồng",
-    "Mã thủ tục 1.004222, phiếu PA-2612-483105",
+    "Mã thủ tục 1.004222, phiếu PA-2612-483105 (đọc là PA2612483105), mã hồ sơ H22.39-260101-0001",
     "Hồ sơ đã chuyển 2 Sở Tư pháp và Xây dựng",
     "ngày 12/3/2025 tôi nộp hồ sơ, thời hạn 15 ngày làm việc",
     "tháng 11 năm 2026, số 5 tổ dân phố",

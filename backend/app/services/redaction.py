@@ -26,11 +26,11 @@ REDACTED = "[đã ẩn]"
 _EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+", re.UNICODE)
 
 # A run of digits with single separators, starting like a Vietnamese number.
-_PHONE = re.compile(r"(?<![\w.,/])(?:\+84|\(\+84\)|84|0)(?:[ .\-()]{0,2}\d){8,10}(?![\w]|[.,]\d)")
+_PHONE = re.compile(r"(?<![\d.,/])(?:\+84|\(\+84\)|84|0)(?:[ .\-()]{0,2}\d){8,10}(?![\w]|[.,]\d)")
 
 # 9 or 12 digits in one run, or in space-separated groups of 3 (or 4) digits.
 _IDENTITY = re.compile(
-    r"(?<![\w.,/])(?:\d{12}|\d{9}|\d{3} \d{3} \d{3} \d{3}|\d{4} \d{4} \d{4}|\d{3} \d{3} \d{3})(?![\w]|[.,]\d)")
+    r"(?<![\d.,/])(?:\d{12}|\d{9}|\d{3} \d{3} \d{3} \d{3}|\d{4} \d{4} \d{4}|\d{3} \d{3} \d{3})(?![\w]|[.,]\d)")
 
 _NUMBER = r"\d+[A-Za-z]?(?:/\d+[A-Za-z]?)*"
 _ALLEY = r"(?:ngõ|ngách|hẻm|kiệt|hẽm|tổ|khu phố|kp|xóm)"
