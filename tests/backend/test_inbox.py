@@ -274,3 +274,9 @@ def test_taking_and_releasing_a_ticket(client, bot_headers, operator):
         ("tongdai.lan", "assignee", None, "tongdai.lan"), ("tongdai.binh", "assignee", "tongdai.lan", "tongdai.binh"),
         ("giamsat.hoa", "assignee", "tongdai.binh", None)]
     assert "Nhận xử lý" in browser.get(f"/inbox/tickets/{code}").text
+    # The JSON API shows who took a ticket and filters by it.
+    binh.post(f"/inbox/tickets/{code}/take", data={"csrf_token": binh_csrf})
+    assert client.get(f"/api/tickets/{code}", headers=bot_headers).json()["assigned_to"] == "tongdai.binh"
+    listed = client.get("/api/tickets", params={"assigned_to": "tongdai.binh"}, headers=bot_headers).json()
+    assert [t["code"] for t in listed["items"]] == [code]
+    assert client.get("/api/tickets", params={"assigned_to": "tongdai.lan"}, headers=bot_headers).json()["total"] == 0

@@ -80,13 +80,16 @@ def list_tickets(session: Session = Depends(get_session), principal: Principal =
                  channel_user_id: str | None = Query(None, max_length=200,
                                                      description="the citizen's id on the channel: their tickets"),
                  overdue: bool | None = None,
+                 assigned_to: str | None = Query(None, max_length=64,
+                                                 description="user name of the staff member who took the tickets"),
                  q: str | None = Query(None, min_length=1, max_length=200,
                                        description="code, phone number, or words of the summary/description/location"),
                  limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0, le=1_000_000)):
     """Tickets newest first, filtered; `total` counts all matches."""
     filters = ticket_service.TicketFilters(status=status, channel=channel, kind=kind, field=field,
                                            agency_code=agency, channel_user_id=channel_user_id,
-                                           overdue=overdue, query=q, agency_id=principal.scope_agency_id())
+                                           overdue=overdue, query=q, agency_id=principal.scope_agency_id(),
+                                           assigned_to=assigned_to)
     total, page = ticket_service.list_tickets(session, filters, limit=limit, offset=offset)
     return TicketPage(total=total, items=ticket_service.staff_views(session, page))
 

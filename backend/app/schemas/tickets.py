@@ -96,6 +96,7 @@ class TicketView(TicketStatusView):
     channel: str
     summary: str
     procedure_code: str | None
+    assigned_to: str | None = Field(None, description="user name of the staff member who took the ticket")
 
 
 class ApiErrorBody(BaseModel):

@@ -114,7 +114,7 @@ def _status_fields(ticket: Ticket, reply: TicketMessage | None, now: datetime) -
 
 def _staff_view(ticket: Ticket, reply: TicketMessage | None, now: datetime) -> TicketView:
     return TicketView(**_status_fields(ticket, reply, now), channel=ticket.channel, summary=ticket.summary,
-                      procedure_code=ticket.procedure_code)
+                      procedure_code=ticket.procedure_code, assigned_to=ticket.assigned_to)
 
 
 def public_view(session: Session, ticket: Ticket, now: datetime | None = None) -> TicketStatusView:
