@@ -81,8 +81,11 @@ model: $(MODEL)
 validate: $(RASA_STAMP)
 	$(RASA_ENV)/bin/rasa data validate --domain domain.yml --data bot/data --config config.yml --fail-on-warnings
 
+# A new development database gets demo agencies, users and tickets (passwords printed once);
+# production and databases with real tickets are left alone; SEED_DEMO_DATA=0 skips it.
 run: env model
 	$(APP_PY) -m knowledge_base.build_index
+	$(APP_PY) -m backend.seed --on-start
 	exec $(APP_PY) scripts/run.py
 
 # App-env tests first (they include the conversation tests that run Rasa itself), then the tests

@@ -122,6 +122,37 @@ def test_command_line(tmp_path, monkeypatch, capsys):
         seed_module.main(["--month", "10/2026"])
 
 
+def test_make_run_seeds_a_new_database_and_leaves_others_alone(tmp_path, monkeypatch, capsys):
+    """`make run` calls --on-start: a fresh development database gets the demo data; a refusal
+    (production, real tickets) is printed and the start goes on; SEED_DEMO_DATA=0 skips it."""
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'run.db'}")
+    monkeypatch.setenv("APP_ENV", "development")
+    monkeypatch.setattr(seed_module, "seed_users", lambda *a, **k: [])
+    monkeypatch.setattr(seed_module, "utc_now", lambda: NOW)
+    monkeypatch.setenv("SEED_DEMO_DATA", "0")
+    assert seed_module.main(["--on-start"]) == 0
+    assert "skipped" in capsys.readouterr().out and not (tmp_path / "run.db").exists()
+    monkeypatch.delenv("SEED_DEMO_DATA")
+    assert seed_module.main(["--on-start"]) == 0
+    assert "demo tickets created" in capsys.readouterr().out
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'real.db'}")
+    engine = make_engine(f"sqlite:///{tmp_path / 'real.db'}")
+    migrate_to_head(engine)
+    with make_session_factory(engine)() as session:
+        session.add(Ticket(code="HD-2611-000001", channel="web", kind="question", summary="x", status="received",
+                           due_at=NOW, created_at=NOW, updated_at=NOW))
+        session.commit()
+    engine.dispose()
+    assert seed_module.main(["--on-start"]) == 0
+    assert "demo data not added" in capsys.readouterr().out
+    assert seed_module.main([]) == 2  # asked for by hand, the refusal is an error
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("BACKEND_BOT_TOKEN", "x" * 40)
+    assert seed_module.main(["--on-start"]) == 0
+    assert "production" in capsys.readouterr().out
+
+
 def test_demo_users(sqlite_sessions, capsys):
     from backend.app.models import User
 
