@@ -249,7 +249,8 @@ def main() -> int:
     with action_server(action_port, tmp / "actions.log") as actions, \
             rasa_server(rasa_port, action_port, tmp, tmp / "rasa.log") as rasa, \
             process([str(APP_PY), "-m", "uvicorn", "backend.app.main:app", "--port", str(backend_port)],
-                    tmp / "backend.log", health_url=f"http://127.0.0.1:{backend_port}/health") as backend:
+                    tmp / "backend.log", health_url=f"http://127.0.0.1:{backend_port}/health",
+                    env={"DATABASE_URL": f"sqlite:///{tmp / 'backend.db'}"}) as backend:
         for text in ("chào ad", "đăng ký thường trú hết bao nhiêu tiền"):  # warm-up
             say(rasa_port, "bench-warmup", text)
         print(">> end to end: one conversation per held-out question", file=sys.stderr)

@@ -11,6 +11,7 @@ def client(tmp_path, monkeypatch):
     monkeypatch.setenv("KB_CATALOG", str(write_catalog(tmp_path / "catalog.jsonl")))
     monkeypatch.setenv("KB_INDEX_DIR", str(tmp_path / "index"))
     monkeypatch.setenv("KB_ENCODER", "none")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'backend.db'}")  # not the developer's var/
     from backend.app.main import create_app
 
     with TestClient(create_app()) as c:
@@ -35,11 +36,12 @@ def test_bad_requests_get_clear_errors(client):
     assert client.get("/api/procedures/search", params={"q": "a" * 2001}).status_code == 422
 
 
-def test_knowledge_base_unavailable_is_503(monkeypatch):
+def test_knowledge_base_unavailable_is_503(tmp_path):
     from backend.app.config import Settings
     from backend.app.main import create_app
 
-    with TestClient(create_app(Settings(load_knowledge_base=False))) as c:
+    settings = Settings(load_knowledge_base=False, database_url=f"sqlite:///{tmp_path / 'backend.db'}")
+    with TestClient(create_app(settings)) as c:
         assert c.get("/health").status_code == 200
         r = c.get("/api/procedures/search", params={"q": "x"})
         assert r.status_code == 503 and r.json()["detail"]["error"] == "knowledge_base_unavailable"

@@ -74,7 +74,8 @@ def stack(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("widget-stack")
     rasa, actions, backend = free_ports(3)
     env = dict(os.environ, PYTHONPATH=str(ROOT), RASA_PORT=str(rasa), ACTION_SERVER_PORT=str(actions),
-               BACKEND_PORT=str(backend), RASA_TRACKER_DB=str(tmp / "tracker.db"))
+               BACKEND_PORT=str(backend), RASA_TRACKER_DB=str(tmp / "tracker.db"),
+               DATABASE_URL=f"sqlite:///{tmp / 'backend.db'}")
     env.pop("RASA_PUBLIC_URL", None)  # run.py derives it from RASA_PORT
     log = tmp / "run.log"
     started = time.monotonic()
