@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from knowledge_base.bench import machine  # noqa: E402
 from tests.stack import (APP_PY, MODEL, RASA_PY, action_server, free_port, process, rasa_server,  # noqa: E402
-                         say)
+                         say, warm_up)
 
 DOC = ROOT / "docs" / "benchmarks.md"
 START, END = "<!-- assistant:start -->", "<!-- assistant:end -->"
@@ -251,8 +251,7 @@ def main() -> int:
             process([str(APP_PY), "-m", "uvicorn", "backend.app.main:app", "--port", str(backend_port)],
                     tmp / "backend.log", health_url=f"http://127.0.0.1:{backend_port}/health",
                     env={"DATABASE_URL": f"sqlite:///{tmp / 'backend.db'}"}) as backend:
-        for text in ("chào ad", "đăng ký thường trú hết bao nhiêu tiền"):  # warm-up
-            say(rasa_port, "bench-warmup", text)
+        warm_up(rasa_port)
         print(">> end to end: one conversation per held-out question", file=sys.stderr)
         e2e = end_to_end(rasa_port)
         print(f">> {conversations} concurrent conversations for {duration_s:.0f} s over REST", file=sys.stderr)

@@ -88,5 +88,12 @@ def say(rasa_port: int, sender: str, text: str, timeout: float = 60) -> list[dic
         return json.loads(response.read())
 
 
+def warm_up(rasa_port: int, timeout: float = 300) -> None:
+    """One conversation through NLU, dialogue and an action: the first message after start-up
+    traces the TensorFlow graphs and loads the knowledge base in the action server, which on a
+    busy 2-core machine can take longer than any single test should wait."""
+    say(rasa_port, "warm-up", "đăng ký thường trú hết bao nhiêu tiền", timeout=timeout)
+
+
 def texts(replies: list[dict]) -> str:
     return "\n".join(r.get("text", "") for r in replies)

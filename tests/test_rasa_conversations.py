@@ -13,7 +13,8 @@ import uuid
 
 import pytest
 
-from tests.stack import MODEL, RASA_PY, ROOT, action_server, free_port, process, rasa_server, say, texts
+from tests.stack import (MODEL, RASA_PY, ROOT, action_server, free_port, process, rasa_server, say, texts,
+                         warm_up)
 
 pytestmark = pytest.mark.skipif(not MODEL.exists(), reason="no trained model: run `make model`")
 
@@ -24,6 +25,7 @@ def stack(tmp_path_factory):
     action_port, rasa_port = free_port(), free_port()
     with action_server(action_port, tmp / "actions.log"):
         with rasa_server(rasa_port, action_port, tmp, tmp / "rasa.log"):
+            warm_up(rasa_port)
             yield {"rasa": rasa_port, "actions": action_port, "tmp": tmp}
 
 
