@@ -19,7 +19,7 @@ import sys
 from sqlalchemy import select
 
 from backend.app.config import ConfigurationError, Settings
-from backend.app.db import make_engine, make_session_factory, migrate_to_head
+from backend.app.db import migrated_session
 from backend.app.models import Role, User
 from backend.app.services.users import UserError, create_user, normalize_username, set_password
 
@@ -39,34 +39,22 @@ def _password() -> str:
 
 
 def _create_user(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
-    engine = make_engine(settings.database_url)
-    try:
-        migrate_to_head(engine)
-        with make_session_factory(engine)() as session:
-            user = create_user(session, args.username, _password(), args.role,
-                               args.display_name or args.username, agency_code=args.agency)
-            print(f"Đã tạo tài khoản {user.username} (vai trò {user.role}"
-                  + (f", cơ quan {args.agency}" if args.agency else "") + ").")
-    finally:
-        engine.dispose()
+    with migrated_session(Settings.from_env().database_url) as session:
+        user = create_user(session, args.username, _password(), args.role,
+                           args.display_name or args.username, agency_code=args.agency)
+        print(f"Đã tạo tài khoản {user.username} (vai trò {user.role}"
+              + (f", cơ quan {args.agency}" if args.agency else "") + ").")
     return 0
 
 
 def _set_password(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
-    engine = make_engine(settings.database_url)
-    try:
-        migrate_to_head(engine)
-        with make_session_factory(engine)() as session:
-            username = normalize_username(args.username)
-            user = session.scalars(select(User).where(User.username == username)).one_or_none()
-            if user is None:
-                raise UserError(f"Không có tài khoản {username}.")
-            set_password(session, user, _password())
-            print(f"Đã đặt mật khẩu mới cho {username}.")
-    finally:
-        engine.dispose()
+    with migrated_session(Settings.from_env().database_url) as session:
+        username = normalize_username(args.username)
+        user = session.scalars(select(User).where(User.username == username)).one_or_none()
+        if user is None:
+            raise UserError(f"Không có tài khoản {username}.")
+        set_password(session, user, _password())
+        print(f"Đã đặt mật khẩu mới cho {username}.")
     return 0
 
 

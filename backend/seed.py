@@ -36,7 +36,7 @@ from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from backend.app.config import Settings
-from backend.app.db import make_engine, make_session_factory, migrate_to_head, utc_now
+from backend.app.db import migrated_session, utc_now
 from backend.app.models import Agency, Ticket, TicketEvent, TicketMessage
 from backend.app.services.reports import month_bounds, month_days, parse_month, previous_month
 from backend.app.services.working_days import VIETNAM_TZ, WorkingCalendar
@@ -375,10 +375,8 @@ def main(argv: list[str] | None = None) -> int:
         showcase = parse_month(args.month) if args.month else None
     except ValueError as e:
         parser.error(str(e))
-    engine = make_engine(settings.database_url)
     try:
-        migrate_to_head(engine)
-        with make_session_factory(engine)() as session:
+        with migrated_session(settings.database_url) as session:
             result = seed(session, showcase=showcase, force=args.force, settings=settings, env=os.environ)
     except SeedRefused as e:
         if args.on_start:  # a production or a real database is left alone, and the services still start
@@ -386,8 +384,6 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         print(f"seed refused: {e}", file=sys.stderr)
         return 2
-    finally:
-        engine.dispose()
     print(f"agencies created: {result.agencies_created}")
     if result.already_seeded:
         print("demo tickets already present: nothing added")

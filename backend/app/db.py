@@ -122,6 +122,19 @@ def migrate_to_head(engine: Engine) -> None:
             command.upgrade(config, "head")
 
 
+@contextmanager
+def migrated_session(database_url: str) -> Iterator[Session]:
+    """For command-line tools: a session on the database at `database_url`, its schema brought to
+    head first; the engine is disposed of afterwards."""
+    engine = make_engine(database_url)
+    try:
+        migrate_to_head(engine)
+        with make_session_factory(engine)() as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
 def get_session(request: Request) -> Iterator[Session]:
     """FastAPI dependency: one session per request, closed afterwards."""
     session_factory = getattr(request.app.state, "session_factory", None)
