@@ -8,7 +8,11 @@ when the server cannot be reached.
 from __future__ import annotations
 
 import os
+import threading
+import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,6 +20,7 @@ from sqlalchemy import create_engine, text
 
 from backend.app.config import Settings
 from backend.app.main import create_app
+from tests.stack import free_port
 
 POSTGRES_URL = os.environ.get("POSTGRES_TEST_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BOT_TOKEN = "test-bot-token-7f3a"
@@ -66,3 +71,24 @@ def client(database_url):
 @pytest.fixture
 def bot_headers():
     return {"Authorization": f"Bearer {BOT_TOKEN}"}
+
+
+@contextmanager
+def served_in_thread(app) -> Iterator[str]:
+    """Serve `app` with uvicorn in a thread on a free port (for the browser tests); yields its base
+    URL and stops the server afterwards."""
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started:
+            assert time.monotonic() < deadline and thread.is_alive(), "backend did not start"
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

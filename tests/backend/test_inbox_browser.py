@@ -7,9 +7,6 @@ when /usr/bin/chromium is missing; no browser is ever downloaded."""
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -17,44 +14,27 @@ import pytest
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium")
 
-import uvicorn  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 from backend.app.main import create_app  # noqa: E402
-from tests.backend.conftest import BOT_TOKEN, make_settings  # noqa: E402
+from tests.backend.conftest import BOT_TOKEN, make_settings, served_in_thread  # noqa: E402
 from tests.backend.staff import PASSWORD, add_agency, add_user  # noqa: E402
 from tests.backend.test_tickets_api import COMPLAINT  # noqa: E402
 
 SCREENSHOTS = os.environ.get("INBOX_SCREENSHOTS")  # a folder to keep screenshots in (for people)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server(tmp_path):
     app = create_app(make_settings(f"sqlite:///{tmp_path / 'backend.db'}"))
-    port = _free_port()
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not uv.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "backend did not start"
-        time.sleep(0.05)
-    base = f"http://127.0.0.1:{port}"
-    with TestClient(app, base_url=base) as setup:  # same app, same database
-        headers = {"Authorization": f"Bearer {BOT_TOKEN}"}
-        add_agency(setup, headers, "SXD", "Sở Xây dựng")
-        add_user(setup, "tongdai.lan", "operator", display_name="Nguyễn Thị Lan")
-        code = setup.post("/api/tickets", json=COMPLAINT, headers=headers).json()["code"]
-    yield base, code
-    uv.should_exit = True
-    thread.join(timeout=10)
+    with served_in_thread(app) as base:
+        with TestClient(app, base_url=base) as setup:  # same app, same database
+            headers = {"Authorization": f"Bearer {BOT_TOKEN}"}
+            add_agency(setup, headers, "SXD", "Sở Xây dựng")
+            add_user(setup, "tongdai.lan", "operator", display_name="Nguyễn Thị Lan")
+            code = setup.post("/api/tickets", json=COMPLAINT, headers=headers).json()["code"]
+        yield base, code
 
 
 def _shot(page, name):

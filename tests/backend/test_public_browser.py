@@ -5,9 +5,6 @@ when /usr/bin/chromium is missing; no browser is ever downloaded."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -15,7 +12,6 @@ import pytest
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium")
 
-import uvicorn  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 from sqlalchemy import select  # noqa: E402
@@ -23,40 +19,24 @@ from sqlalchemy import select  # noqa: E402
 from backend import seed as seed_module  # noqa: E402
 from backend.app.main import create_app  # noqa: E402
 from backend.app.models import Ticket  # noqa: E402
-from tests.backend.conftest import make_settings  # noqa: E402
+from tests.backend.conftest import make_settings, served_in_thread  # noqa: E402
 from tests.backend.staff import PASSWORD, add_user  # noqa: E402
 
 RED = "rgb(163, 24, 27)"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     app = create_app(make_settings(f"sqlite:///{tmp_path_factory.mktemp('browser') / 'backend.db'}"))
-    port = _free_port()
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not uv.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "backend did not start"
-        time.sleep(0.05)
-    base = f"http://127.0.0.1:{port}"
-    with TestClient(app, base_url=base) as setup:
-        with app.state.session_factory() as session:
-            result = seed_module.seed(session, with_users=False)
-            ticket = session.scalars(select(Ticket).where(Ticket.status == "answered", Ticket.citizen_phone != "")
-                                     .order_by(Ticket.id)).first()
-            lookup = (ticket.code, ticket.citizen_phone[-4:])
-        add_user(setup, "giamsat.hoa", "supervisor")
-    yield base, lookup, result.showcase_month
-    uv.should_exit = True
-    thread.join(timeout=10)
+    with served_in_thread(app) as base:
+        with TestClient(app, base_url=base) as setup:
+            with app.state.session_factory() as session:
+                result = seed_module.seed(session, with_users=False)
+                answered_with_phone = select(Ticket).where(Ticket.status == "answered", Ticket.citizen_phone != "")
+                ticket = session.scalars(answered_with_phone.order_by(Ticket.id)).first()
+                lookup = (ticket.code, ticket.citizen_phone[-4:])
+            add_user(setup, "giamsat.hoa", "supervisor")
+        yield base, lookup, result.showcase_month
 
 
 @pytest.fixture
