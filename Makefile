@@ -30,7 +30,7 @@ help:
 	@echo "make run                 install what is missing, build the index, start the services"
 	@echo "make test                run all tests (creates both environments first)"
 	@echo "make eval QUESTIONS=F    evaluate retrieval on a JSONL question file"
-	@echo "make bench               measure retrieval, NLU and reply latency -> docs/benchmarks.md"
+	@echo "make bench               measure retrieval, NLU, reply latency and the backend -> docs/benchmarks.md"
 	@echo "make catalog             re-import the catalog from ../shared/data"
 	@echo "make index               build (or reuse) the search index"
 	@echo "make model               train the Rasa model (only when its sources changed)"
@@ -108,6 +108,7 @@ eval: $(APP_STAMP)
 bench: env model
 	$(APP_PY) -m knowledge_base.bench
 	$(APP_PY) scripts/bench_assistant.py
+	$(APP_PY) scripts/bench_backend.py
 
 clean:
 	rm -rf var .pytest_cache
