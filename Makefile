@@ -14,7 +14,7 @@ APP_STAMP := $(APP_ENV)/.installed
 RASA_STAMP := $(RASA_ENV)/.installed
 CATALOG := procedures_data/catalog.jsonl
 MODEL := models/tongdai1022.tar.gz
-RASA_SOURCES := config.yml domain.yml $(wildcard bot/data/*.yml bot/data/nlu/*.yml nlu/*.py knowledge_base/normalize.py knowledge_base/abbreviations.py)
+RASA_SOURCES := config.yml domain.yml $(CATALOG) $(wildcard bot/data/*.yml bot/data/nlu/*.yml nlu/*.py $(addprefix knowledge_base/,normalize.py abbreviations.py diacritics.py encoders.py catalog.py))
 QUESTIONS ?= knowledge_base/eval/questions_holdout.jsonl
 PYTEST_ARGS ?=
 

@@ -52,6 +52,27 @@ def _is_plain(token: str) -> bool:
     return token.isascii() and token.isalpha()
 
 
+def language_texts(proc) -> Iterable[str]:
+    """A catalog procedure's prose, from which the model learns the catalog's language."""
+    yield proc.name
+    yield from proc.aliases
+    for text in (proc.field, proc.audience, proc.result, proc.conditions, proc.agency):
+        if text:
+            yield text
+    for doc in proc.documents:
+        if doc.get("name"):
+            yield doc["name"]
+    yield from proc.steps
+
+
+def encoder_text(norm, restorer: "DiacriticRestorer | None") -> str:
+    """What a dense encoder should read for a normalized message (`normalize_query`'s result):
+    the message with diacritics restored where syllables were typed without them."""
+    if restorer is None or not any(t.isascii() and t.isalpha() for t in norm.tokens):
+        return norm.accented
+    return " ".join(restorer.restore(norm.tokens))
+
+
 class DiacriticRestorer:
     def __init__(self, unigrams: dict[str, int], bigrams: dict[str, int]):
         self.unigrams = unigrams
@@ -65,6 +86,10 @@ class DiacriticRestorer:
         self.spellings = spellings
 
     # -- training and persistence ---------------------------------------------------------
+    @classmethod
+    def from_catalog(cls, procedures: Iterable) -> "DiacriticRestorer":
+        return cls.train(text for proc in procedures for text in language_texts(proc))
+
     @classmethod
     def train(cls, texts: Iterable[str]) -> "DiacriticRestorer":
         unigrams: Counter[str] = Counter()

@@ -44,19 +44,6 @@ def passages(proc: Procedure) -> list[str]:
     return [proc.name] + [a for a in proc.aliases if a.strip()]
 
 
-def language_texts(proc: Procedure):
-    """The procedure's prose, from which the diacritics model learns the catalog's language."""
-    yield proc.name
-    yield from proc.aliases
-    for text in (proc.field, proc.audience, proc.result, proc.conditions, proc.agency):
-        if text:
-            yield text
-    for doc in proc.documents:
-        if doc.get("name"):
-            yield doc["name"]
-    yield from proc.steps
-
-
 def terms(text: str, folded: bool) -> list[str]:
     norm = normalize_query(text)
     return ngrams(norm.folded_tokens if folded else norm.tokens)
@@ -131,7 +118,7 @@ def build(settings: KBSettings, encoder: Encoder | None = None, progress: bool =
 
     if progress:
         print("diacritics model: counting the catalog's syllables ...", file=sys.stderr)
-    restorer = DiacriticRestorer.train(text for proc in procedures for text in language_texts(proc))
+    restorer = DiacriticRestorer.from_catalog(procedures)
 
     if encoder is None and settings.encoder != "none":
         encoder = make_encoder(settings.encoder, settings.encoder_model)

@@ -25,6 +25,7 @@ from knowledge_base.config import KBSettings
 from knowledge_base.index import HybridIndex, load_or_build
 from knowledge_base.normalize import normalize_query
 from knowledge_base.cues import message_cues, without_question_phrases
+from knowledge_base.diacritics import encoder_text
 from knowledge_base.facets import (age_fit, audience_fit, audience_kinds, foreign_fit, message_age,
                                    message_from_organisation, message_is_foreign, message_wants_mobile,
                                    name_age_range, name_is_foreign, name_is_mobile)
@@ -132,10 +133,7 @@ class ProcedureSearch:
 
     def dense_text(self, norm) -> str:
         """What the encoder reads: the message with diacritics restored where they were left out."""
-        restorer = self.index.diacritics
-        if restorer is None or not any(t.isascii() and t.isalpha() for t in norm.tokens):
-            return norm.accented
-        return " ".join(restorer.restore(norm.tokens))
+        return encoder_text(norm, self.index.diacritics)
 
     # -- scoring -------------------------------------------------------------------------------
     def candidate_features(self, text: str) -> tuple[list[int], list[dict[str, float]], dict]:

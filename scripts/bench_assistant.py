@@ -63,8 +63,8 @@ SCRIPTS = [
 # Cross-validation trains five models (half an hour on 2 cores): its reports are kept with a
 # fingerprint of everything that shapes NLU, and reused while that fingerprint holds.
 CV_DIR = ROOT / "var" / "nlu-cv"
-NLU_INPUTS = ["config.yml", "bot/data/nlu/*.yml", "nlu/*.py", "knowledge_base/normalize.py",
-              "knowledge_base/abbreviations.py"]
+NLU_INPUTS = ["config.yml", "bot/data/nlu/*.yml", "nlu/*.py", "procedures_data/catalog.jsonl"] + \
+    [f"knowledge_base/{name}.py" for name in ("normalize", "abbreviations", "diacritics", "encoders", "catalog")]
 
 
 def nlu_fingerprint(root: Path = ROOT) -> str:
