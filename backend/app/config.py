@@ -24,6 +24,13 @@ Environment variables (all optional in development):
   LOGIN_LOCKOUT_MINUTES         how long it stays locked (default 15)
   LOGIN_RATE_LIMIT              login attempts per client IP per 5 minutes (default 20)
   INBOX_CANNED_REPLIES          JSON file of canned replies [{"title", "text"}] (default: built-in list)
+  RASA_URL                      Rasa's HTTP API as the backend reaches it (default http://127.0.0.1:5005):
+                                deliveries to citizens go through its trigger_intent endpoint
+  RASA_API_TOKEN                Rasa's --auth-token; required in production (dev default "dev-rasa-token")
+  DELIVERIES_ENABLED            run the delivery dispatcher in this process (default true)
+  DELIVERY_POLL_SECONDS         how often it looks for pending deliveries (default 2)
+  DELIVERY_MAX_ATTEMPTS         attempts before a delivery is "failed" (default 8)
+  DELIVERY_RETRY_BASE_SECONDS   first retry delay; doubled on each attempt, at most 10 minutes (default 5)
 
 Due-date defaults (working days, see services/working_days.py for how they are counted): a
 question 5, a request 7, a complaint or report (phản ánh, kiến nghị) 10, since it usually needs an
@@ -42,6 +49,7 @@ from typing import Mapping
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATABASE_URL = f"sqlite:///{REPO_ROOT / 'var' / 'backend.db'}"
 DEVELOPMENT_BOT_TOKEN = "dev-bot-token"
+DEVELOPMENT_RASA_TOKEN = "dev-rasa-token"
 TICKET_KINDS = ("question", "complaint", "request")
 DEFAULT_DUE_WORKING_DAYS = MappingProxyType({"question": 5, "complaint": 10, "request": 7})
 
@@ -67,6 +75,30 @@ def _parse_dates(text: str, variable: str) -> frozenset[date]:
             except ValueError as e:
                 raise ConfigurationError(f"{variable}: {part.strip()!r} is not an ISO date (YYYY-MM-DD)") from e
     return frozenset(days)
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigurationError(f"{name} must be true or false, got {raw!r}")
+
+
+def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError as e:
+        raise ConfigurationError(f"{name} must be a number, got {raw!r}") from e
+    if not value > 0:
+        raise ConfigurationError(f"{name} must be > 0")
+    return value
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -104,6 +136,13 @@ class Settings:
     login_lockout_minutes: int = 15
     login_rate_limit: int = 20
     canned_replies_file: str = ""
+    # Deliveries to citizens through Rasa's HTTP API (services/delivery_dispatcher.py).
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_api_token: str = field(default=DEVELOPMENT_RASA_TOKEN, repr=False)
+    deliveries_enabled: bool = True
+    delivery_poll_seconds: float = 2.0
+    delivery_max_attempts: int = 8
+    delivery_retry_base_seconds: float = 5.0
 
     def __post_init__(self):
         object.__setattr__(self, "database_url", normalize_database_url(self.database_url))
@@ -120,6 +159,14 @@ class Settings:
             raise ConfigurationError("APP_ENV=production needs BACKEND_BOT_TOKEN (a long random secret)")
         if not self.bot_token:
             raise ConfigurationError("BACKEND_BOT_TOKEN must not be empty")
+        if (self.deliveries_enabled and self.is_production
+                and (not self.rasa_api_token or self.rasa_api_token == DEVELOPMENT_RASA_TOKEN)):
+            raise ConfigurationError("APP_ENV=production needs RASA_API_TOKEN (the token Rasa runs with, --auth-token)")
+        if self.deliveries_enabled and not self.rasa_api_token:
+            raise ConfigurationError("RASA_API_TOKEN must not be empty")
+        if self.delivery_max_attempts < 1 or self.delivery_poll_seconds <= 0 or self.delivery_retry_base_seconds <= 0:
+            raise ConfigurationError("DELIVERY_MAX_ATTEMPTS, DELIVERY_POLL_SECONDS and DELIVERY_RETRY_BASE_SECONDS "
+                                     "must be positive")
         unknown = set(self.due_working_days) - set(TICKET_KINDS)
         if unknown:
             raise ConfigurationError(f"unknown ticket kinds in due_working_days: {sorted(unknown)}")
@@ -131,6 +178,9 @@ class Settings:
         bot_token = env.get("BACKEND_BOT_TOKEN")
         if bot_token is None and environment != "production":
             bot_token = DEVELOPMENT_BOT_TOKEN
+        rasa_token = env.get("RASA_API_TOKEN")
+        if rasa_token is None and environment != "production":
+            rasa_token = DEVELOPMENT_RASA_TOKEN
         settings = cls(
             environment=environment,
             load_knowledge_base=env.get("BACKEND_LOAD_KB", "1") not in ("0", "false", "no"),
@@ -151,6 +201,12 @@ class Settings:
             login_lockout_minutes=_positive_int(env, "LOGIN_LOCKOUT_MINUTES", 15) or 15,
             login_rate_limit=_positive_int(env, "LOGIN_RATE_LIMIT", 20) or 20,
             canned_replies_file=env.get("INBOX_CANNED_REPLIES", ""),
+            rasa_url=(env.get("RASA_URL") or "http://127.0.0.1:5005").rstrip("/"),
+            rasa_api_token=rasa_token or "",
+            deliveries_enabled=_flag(env, "DELIVERIES_ENABLED", True),
+            delivery_poll_seconds=_positive_float(env, "DELIVERY_POLL_SECONDS", 2.0),
+            delivery_max_attempts=_positive_int(env, "DELIVERY_MAX_ATTEMPTS", 8) or 8,
+            delivery_retry_base_seconds=_positive_float(env, "DELIVERY_RETRY_BASE_SECONDS", 5.0),
         )
         settings.validate()
         return settings

@@ -12,9 +12,11 @@ from backend.app.config import Settings
 from backend.app.db import make_engine, make_session_factory, migrate_to_head
 from backend.app.errors import install_error_handlers
 from backend.app.privacy import install_log_redaction
-from backend.app.routers import agencies, inbox, pages, procedures, public, public_pages, reports, tickets
+from backend.app.routers import (agencies, deliveries, inbox, pages, procedures, public, public_pages, reports,
+                                 tickets)
 from backend.app.security import install_page_handlers
 from backend.app.services.canned_replies import load_canned_replies
+from backend.app.services.delivery_dispatcher import DeliveryDispatcher
 from backend.app.services.rate_limit import SlidingWindowRateLimiter
 from backend.app.services.working_days import WorkingCalendar
 
@@ -34,9 +36,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             from knowledge_base.search import ProcedureSearch
 
             app.state.knowledge_base = ProcedureSearch.load()
+        app.state.delivery_dispatcher = None
+        if settings.deliveries_enabled:
+            app.state.delivery_dispatcher = DeliveryDispatcher(app.state.session_factory, settings)
+            app.state.delivery_dispatcher.start()
         try:
             yield
         finally:
+            if app.state.delivery_dispatcher is not None:
+                app.state.delivery_dispatcher.stop()
             engine.dispose()
 
     app = FastAPI(title="Tổng đài 1022 backend", version="0.2.0", lifespan=lifespan)
@@ -56,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     app.include_router(tickets.router)
+    app.include_router(deliveries.router)
     app.include_router(public.router)
     app.include_router(agencies.router)
     app.include_router(procedures.router)

@@ -59,6 +59,7 @@ def database_url(request, tmp_path):
 
 
 def make_settings(database_url: str, **overrides) -> Settings:
+    overrides.setdefault("deliveries_enabled", False)  # no dispatcher thread unless a test asks for one
     return Settings(load_knowledge_base=False, database_url=database_url, bot_token=BOT_TOKEN, **overrides)
 
 

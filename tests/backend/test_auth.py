@@ -187,7 +187,7 @@ def test_deactivated_user_is_logged_out(client):
 
 def test_secure_cookie_in_production(database_url):
     settings = Settings(load_knowledge_base=False, database_url=database_url, environment="production",
-                        bot_token=BOT_TOKEN + "-production-secret")
+                        bot_token=BOT_TOKEN + "-production-secret", deliveries_enabled=False)
     with TestClient(create_app(settings), base_url="https://testserver") as client:
         add_user(client, "tongdai.lan", "operator")
         r = login(client, "tongdai.lan")

@@ -51,8 +51,35 @@ def test_production_refuses_to_start_without_a_token(env):
 
 
 def test_production_with_a_token():
-    s = Settings.from_env({"APP_ENV": "production", "BACKEND_BOT_TOKEN": "a-long-random-secret"})
+    s = Settings.from_env({"APP_ENV": "production", "BACKEND_BOT_TOKEN": "a-long-random-secret",
+                           "RASA_API_TOKEN": "another-long-secret"})
     assert s.is_production and s.bot_token == "a-long-random-secret"
+    assert s.rasa_api_token == "another-long-secret"
+
+
+@pytest.mark.parametrize("env", [{}, {"RASA_API_TOKEN": ""}, {"RASA_API_TOKEN": "dev-rasa-token"}])
+def test_production_refuses_to_start_without_a_rasa_token(env):
+    with pytest.raises(ConfigurationError, match="RASA_API_TOKEN"):
+        Settings.from_env({"APP_ENV": "production", "BACKEND_BOT_TOKEN": "a-long-random-secret", **env})
+    # A process that does not deliver (DELIVERIES_ENABLED=false) does not need it.
+    s = Settings.from_env({"APP_ENV": "production", "BACKEND_BOT_TOKEN": "a-long-random-secret",
+                           "DELIVERIES_ENABLED": "false", **env})
+    assert s.deliveries_enabled is False
+
+
+def test_delivery_settings():
+    s = Settings.from_env({})
+    assert (s.rasa_url, s.rasa_api_token, s.deliveries_enabled) == ("http://127.0.0.1:5005", "dev-rasa-token", True)
+    assert (s.delivery_poll_seconds, s.delivery_max_attempts, s.delivery_retry_base_seconds) == (2.0, 8, 5.0)
+    s = Settings.from_env({"RASA_URL": "http://rasa:5005/", "RASA_API_TOKEN": "t", "DELIVERIES_ENABLED": "0",
+                           "DELIVERY_POLL_SECONDS": "0.5", "DELIVERY_MAX_ATTEMPTS": "3",
+                           "DELIVERY_RETRY_BASE_SECONDS": "1"})
+    assert (s.rasa_url, s.rasa_api_token, s.deliveries_enabled) == ("http://rasa:5005", "t", False)
+    assert (s.delivery_poll_seconds, s.delivery_max_attempts, s.delivery_retry_base_seconds) == (0.5, 3, 1.0)
+    assert "dev-rasa-token" not in repr(Settings())
+    for bad in ({"DELIVERIES_ENABLED": "maybe"}, {"DELIVERY_POLL_SECONDS": "0"}, {"DELIVERY_MAX_ATTEMPTS": "x"}):
+        with pytest.raises(ConfigurationError):
+            Settings.from_env(bad)
 
 
 @pytest.mark.parametrize("env", [{"TICKET_DUE_DAYS_QUESTION": "five"}, {"TICKET_DUE_DAYS_REQUEST": "-1"},

@@ -149,6 +149,7 @@ def test_make_run_seeds_a_new_database_and_leaves_others_alone(tmp_path, monkeyp
     assert seed_module.main([]) == 2  # asked for by hand, the refusal is an error
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("BACKEND_BOT_TOKEN", "x" * 40)
+    monkeypatch.setenv("RASA_API_TOKEN", "r" * 40)
     assert seed_module.main(["--on-start"]) == 0
     assert "production" in capsys.readouterr().out
 

@@ -6,7 +6,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, SmallInteger, String, Text
+from sqlalchemy import (JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, SmallInteger, String, Text,
+                        UniqueConstraint, false)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.app.db import Base, UTCDateTime, utc_now
@@ -14,7 +15,12 @@ from backend.app.models.agencies import Agency
 from backend.app.services.statuses import TicketStatus
 
 CHANNELS = ("web", "zalo", "messenger", "telegram", "phone", "email", "counter")
-MESSAGE_KINDS = ("reply", "note")  # a public reply to the citizen | an internal note
+# a public reply to the citizen | an internal note | a message the citizen wrote on the channel
+# while an operator owned the conversation (hand-off)
+MESSAGE_KINDS = ("reply", "note", "citizen")
+# What the backend must get to the citizen through Rasa (see services/deliveries.py).
+DELIVERY_KINDS = ("reply", "status", "closed", "handback")
+DELIVERY_STATUSES = ("pending", "sent", "failed", "undeliverable")
 
 
 class TicketKind(StrEnum):
@@ -66,12 +72,21 @@ class Ticket(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, onupdate=utc_now)
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     satisfaction: Mapped[int | None] = mapped_column(SmallInteger)
+    # The Rasa input channel of the conversation ("rest", "socketio", "zalo", "facebook",
+    # "telegram"): deliveries go back through it. "" for tickets without a chat conversation.
+    rasa_channel: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    # An operator owns the conversation: the bot forwards the citizen's messages to the ticket.
+    handoff_active: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The citizen's last message on the channel (Messenger's and Zalo's send windows start there).
+    last_citizen_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     agency: Mapped[Agency | None] = relationship(lazy="joined")
     events: Mapped[list["TicketEvent"]] = relationship(
         back_populates="ticket", order_by="TicketEvent.id", cascade="all, delete-orphan")
     messages: Mapped[list["TicketMessage"]] = relationship(
         back_populates="ticket", order_by="TicketMessage.id", cascade="all, delete-orphan")
+    deliveries: Mapped[list["Delivery"]] = relationship(
+        back_populates="ticket", order_by="Delivery.id", cascade="all, delete-orphan")
 
 
 class TicketEvent(Base):
@@ -92,10 +107,11 @@ class TicketEvent(Base):
 
 
 class TicketMessage(Base):
-    """A public reply to the citizen, or an internal note only staff see."""
+    """A public reply to the citizen, an internal note only staff see, or a message of the citizen."""
 
     __tablename__ = "ticket_messages"
-    __table_args__ = (CheckConstraint(_in("kind", MESSAGE_KINDS), name="kind"),)
+    __table_args__ = (CheckConstraint(_in("kind", MESSAGE_KINDS), name="kind"),
+                      UniqueConstraint("ticket_id", "channel_message_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
@@ -103,5 +119,37 @@ class TicketMessage(Base):
     author: Mapped[str] = mapped_column(String(100))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    # The channel's id of a citizen message (the bot sends it): the same message is stored once.
+    channel_message_id: Mapped[str | None] = mapped_column(String(200))
 
     ticket: Mapped[Ticket] = relationship(back_populates="messages")
+
+
+class Delivery(Base):
+    """A message the backend must get to the citizen: sent by the dispatcher through Rasa's
+    trigger_intent API (services/delivery_dispatcher.py). Never dropped: what the channel's rules
+    forbid is "undeliverable", what Rasa refused or kept failing is "failed", with the reason."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        CheckConstraint(_in("kind", DELIVERY_KINDS), name="kind"),
+        CheckConstraint(_in("status", DELIVERY_STATUSES), name="status"),
+        Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)  # Vietnamese, what the bot sends
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why it is not (yet) delivered, for operators: never a token, never personal data.
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    # Messenger: "RESPONSE", or "MESSAGE_TAG" with tag "HUMAN_AGENT" (see services/delivery_rules.py).
+    messaging_type: Mapped[str | None] = mapped_column(String(32))
+    message_tag: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="deliveries")

@@ -5,6 +5,8 @@ session the history records the logged-in user; with the bot token, the body's o
 
 from __future__ import annotations
 
+import hmac
+
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,10 +15,13 @@ from backend.app.db import get_session
 from backend.app.errors import ApiError
 from backend.app.models import Agency, Ticket
 from backend.app.schemas.tickets import (IDEMPOTENCY_KEY_PATTERN, ValidationErrorBody, AgencyAssignment, ApiErrorBody, Channel, Kind,
-                                         MessageCreate, SatisfactionRating, StaffAction, StatusChange,
-                                         Status, TicketCreate, TicketEventView, TicketMessageView,
-                                         TicketPage, TicketView)
-from backend.app.security import Principal, forbid_agency_staff, require_staff
+                                         CitizenMessageCreate, CitizenMessageView, MessageCreate,
+                                         SatisfactionRating, StaffAction, StatusChange, Status, TicketCreate,
+                                         TicketEventView, TicketMessageView, TicketPage, TicketStatusView,
+                                         TicketView)
+from backend.app.security import Principal, forbid_agency_staff, require_bot_token, require_staff
+from backend.app.services.phones import last_four_digits
+from backend.app.services.rate_limit import SlidingWindowRateLimiter
 from backend.app.services import tickets as ticket_service
 from backend.app.services.statuses import TransitionNotAllowed, status_label
 from backend.app.services.ticket_codes import normalize_ticket_code
@@ -182,4 +187,75 @@ def rate_ticket(code: str, body: SatisfactionRating, session: Session = Depends(
         ticket_service.set_satisfaction(session, ticket, body.rating, actor=_acting(body, principal))
     except ticket_service.NotYetAnswered:
         raise ApiError(409, "not_answered_yet", "Phiếu chưa được trả lời nên chưa thể đánh giá.")
+    return ticket_service.staff_view(session, ticket)
+
+
+# --- Hand-off: the bot forwards the citizen's messages and asks for a ticket's status -------------
+
+@router.post("/{code}/citizen-messages", status_code=201, response_model=CitizenMessageView,
+             responses={200: {"model": CitizenMessageView, "description": "Replay of a message_id: the first message"},
+                        404: {"model": ApiErrorBody}})
+def add_citizen_message(code: str, body: CitizenMessageCreate, response: Response,
+                        session: Session = Depends(get_session), _bot: str = Depends(require_bot_token)):
+    """Bot only: a message the citizen wrote while an operator owns the conversation. Shown live in
+    the inbox; opens the channel's send window again. The same `message_id` is stored once (200
+    with the first message)."""
+    canonical = normalize_ticket_code(code)
+    ticket = ticket_service.find_by_code(session, canonical) if canonical else None
+    if ticket is None:
+        raise ticket_not_found()
+    message, created = ticket_service.add_citizen_message(session, ticket, body.text, body.message_id)
+    if not created:
+        response.status_code = 200
+    return CitizenMessageView.model_validate(message, from_attributes=True)
+
+
+def _verification_required() -> ApiError:
+    return ApiError(403, "verification_required",
+                    "Để xem phiếu này, Anh/Chị vui lòng cho biết 4 số cuối của số điện thoại đã dùng khi gửi phiếu.")
+
+
+def _same(given: str, expected: str) -> bool:
+    return bool(given) and bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+@router.get("/{code}/citizen-status", response_model=TicketStatusView,
+            responses={403: {"model": ApiErrorBody}, 404: {"model": ApiErrorBody}, 429: {"model": ApiErrorBody}})
+def citizen_status(code: str, request: Request, session: Session = Depends(get_session),
+                   _bot: str = Depends(require_bot_token),
+                   sender_id: str | None = Query(None, max_length=200, description="the conversation's sender id"),
+                   phone_last4: str | None = Query(None, pattern=r"^\d{4}$")):
+    """Bot only: what the citizen may see of a ticket (status, agency, due date, latest public
+    reply; no personal data) when the conversation is the ticket's (`sender_id`) or the citizen
+    gives the last four digits of the phone. 403 `verification_required` otherwise (the same for
+    wrong and missing digits); look-ups by digits count toward the public rate limit per code."""
+    canonical = normalize_ticket_code(code)
+    ticket = ticket_service.find_by_code(session, canonical) if canonical else None
+    if ticket is None:
+        raise ticket_not_found()
+    if not _same(sender_id or "", ticket.channel_user_id):
+        if not phone_last4:
+            raise _verification_required()
+        limiter: SlidingWindowRateLimiter = request.app.state.public_lookup_limiter
+        wait = limiter.hit(f"ticket:{ticket.code}")
+        if wait:
+            raise ApiError(429, "too_many_requests", "Anh/Chị tra cứu phiếu này quá nhiều lần. "
+                                                     "Vui lòng thử lại sau ít phút.",
+                           headers={"Retry-After": SlidingWindowRateLimiter.retry_after_header(wait)})
+        if not _same(phone_last4, last_four_digits(ticket.citizen_phone)):
+            raise _verification_required()
+    return ticket_service.public_view(session, ticket)
+
+
+@router.post("/{code}/handback", response_model=TicketView,
+             responses={404: {"model": ApiErrorBody}, 409: {"model": ApiErrorBody}})
+def hand_back(code: str, body: StaffAction | None = None, session: Session = Depends(get_session),
+              principal: Principal = Depends(require_staff)):
+    """The operator gives the conversation back to the bot (the citizen is told); 409
+    `handoff_not_active` when the bot already has it."""
+    ticket = _ticket_or_404(session, code, principal)
+    try:
+        ticket_service.hand_back(session, ticket, actor=_acting(body or StaffAction(), principal))
+    except ticket_service.HandoffNotActive:
+        raise ApiError(409, "handoff_not_active", "Trợ lý ảo đang phụ trách cuộc trò chuyện này.")
     return ticket_service.staff_view(session, ticket)

@@ -48,6 +48,10 @@ class TicketCreate(BaseModel):
     transcript: list[TranscriptLine] = Field(default_factory=list, max_length=MAX_TRANSCRIPT_LINES)
     idempotency_key: IdempotencyKey | None = Field(
         None, description="Same key, same ticket: a replay returns the first ticket (also as header)")
+    rasa_channel: str = Field("", max_length=64, pattern=r"^[A-Za-z0-9_.\-]*$",
+                              description='the Rasa input channel ("rest", "socketio", "zalo", "facebook", '
+                                          '"telegram"): replies and status changes go back through it')
+    handoff: bool = Field(False, description="bot only: an operator owns the conversation from now on")
 
     @field_validator("kind", mode="before")
     @classmethod
@@ -97,6 +101,9 @@ class TicketView(TicketStatusView):
     summary: str
     procedure_code: str | None
     assigned_to: str | None = Field(None, description="user name of the staff member who took the ticket")
+    rasa_channel: str = ""
+    handoff_active: bool = Field(False, description="an operator owns the conversation (the bot forwards "
+                                                    "the citizen's messages to the ticket)")
 
 
 class ApiErrorBody(BaseModel):
@@ -152,10 +159,50 @@ class TicketEventView(BaseModel):
 
 
 class TicketMessageView(BaseModel):
+    id: int
     kind: str
     author: str
     text: str
     created_at: datetime
+
+
+class CitizenMessageCreate(BaseModel):
+    """A message the citizen wrote while an operator owns the conversation (the bot forwards it)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    text: str = Field(min_length=1, max_length=4000)
+    message_id: str | None = Field(None, min_length=1, max_length=200,
+                                   description="the channel's message id: the same id is stored once")
+
+
+class CitizenMessageView(TicketMessageView):
+    message_id: str | None = Field(None, validation_alias="channel_message_id")
+
+
+class DeliveryView(BaseModel):
+    """A message for the citizen, as the bot's action reads it to send it."""
+
+    id: int
+    kind: Literal["reply", "status", "closed", "handback"]
+    text: str = Field(description="what to send, in Vietnamese")
+    status: Literal["pending", "sent", "failed", "undeliverable"]
+    attempts: int
+    last_error: str | None
+    messaging_type: str | None = Field(description='Messenger: "RESPONSE" or "MESSAGE_TAG" (with message_tag)')
+    message_tag: str | None = Field(description='Messenger: "HUMAN_AGENT" with MESSAGE_TAG')
+    created_at: datetime
+    sent_at: datetime | None
+    ticket_code: str
+    rasa_channel: str
+    ticket: TicketStatusView = Field(description="the ticket's status, as a citizen may see it")
+
+
+class DeliveryResult(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    delivered: bool
+    error: str | None = Field(None, max_length=300, description="why not (no personal data, no tokens)")
 
 
 class TicketPage(BaseModel):

@@ -18,9 +18,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.app.db import utc_now
-from backend.app.models import Agency, Ticket, TicketEvent, TicketMessage
+from backend.app.models import Agency, Delivery, Ticket, TicketEvent, TicketMessage
 from backend.app.models.tickets import KIND_LABELS, TicketKind
 from backend.app.schemas.tickets import Reply, TicketCreate, TicketStatusView, TicketView
+from backend.app.services import deliveries
 from backend.app.services.phones import normalize_vietnamese_phone
 from backend.app.services.statuses import (OPEN_STATUSES, TicketStatus, TransitionNotAllowed, check_transition,
                                            display_label, is_overdue, status_label)
@@ -45,10 +46,15 @@ def find_by_code(session: Session, code: str) -> Ticket | None:
 
 def create_ticket(session: Session, data: TicketCreate, *, calendar: WorkingCalendar,
                   due_working_days: Mapping[str, int], actor: str = "bot",
-                  now: datetime | None = None,
+                  now: datetime | None = None, from_bot: bool | None = None,
                   code_factory: Callable[[str, datetime], str] = new_ticket_code) -> tuple[Ticket, bool]:
     """Store a new ticket and its "created" event. Returns (ticket, created); created is False when
-    the idempotency key was already used (the first ticket is returned)."""
+    the idempotency key was already used (the first ticket is returned).
+
+    A ticket the bot creates (`from_bot`, default: actor "bot") comes from the citizen's
+    conversation: the citizen's last message is now, and `handoff` lets an operator own the
+    conversation. Staff cannot set `handoff`."""
+    from_bot = actor == "bot" if from_bot is None else from_bot
     key = data.idempotency_key
     if key:
         existing = find_by_idempotency_key(session, key)
@@ -61,7 +67,8 @@ def create_ticket(session: Session, data: TicketCreate, *, calendar: WorkingCale
             code=code_factory(data.kind, now), channel=data.channel, kind=data.kind, field=data.field,
             procedure_code=data.procedure_code, summary=data.summary, description=data.description,
             location=data.location, citizen_name=data.citizen_name, citizen_phone=data.citizen_phone or "",
-            channel_user_id=data.channel_user_id,
+            channel_user_id=data.channel_user_id, rasa_channel=data.rasa_channel,
+            handoff_active=bool(data.handoff and from_bot), last_citizen_message_at=now if from_bot else None,
             transcript=[line.model_dump(mode="json") for line in data.transcript],
             status=TicketStatus.RECEIVED.value, due_at=due_at, created_at=now, updated_at=now,
             idempotency_key=key)
@@ -79,7 +86,8 @@ def create_ticket(session: Session, data: TicketCreate, *, calendar: WorkingCale
                     return existing, False
             continue  # the code was taken: draw another
         # Codes and categories only: names, phones and texts never go to the logs.
-        log.info("ticket created code=%s channel=%s kind=%s", ticket.code, ticket.channel, ticket.kind)
+        log.info("ticket created code=%s channel=%s kind=%s handoff=%s", ticket.code, ticket.channel, ticket.kind,
+                 ticket.handoff_active)
         return ticket, True
     raise TicketCodeExhausted(f"no free ticket code after {CODE_ATTEMPTS} attempts")
 
@@ -114,7 +122,8 @@ def _status_fields(ticket: Ticket, reply: TicketMessage | None, now: datetime) -
 
 def _staff_view(ticket: Ticket, reply: TicketMessage | None, now: datetime) -> TicketView:
     return TicketView(**_status_fields(ticket, reply, now), channel=ticket.channel, summary=ticket.summary,
-                      procedure_code=ticket.procedure_code, assigned_to=ticket.assigned_to)
+                      procedure_code=ticket.procedure_code, assigned_to=ticket.assigned_to,
+                      rasa_channel=ticket.rasa_channel, handoff_active=ticket.handoff_active)
 
 
 def public_view(session: Session, ticket: Ticket, now: datetime | None = None) -> TicketStatusView:
@@ -140,14 +149,37 @@ def _record(ticket: Ticket, actor: str, now: datetime, action: str, field: str |
     ticket.updated_at = now
 
 
+def _end_handoff(ticket: Ticket, actor: str, now: datetime) -> bool:
+    if not ticket.handoff_active:
+        return False
+    _record(ticket, actor, now, "handback", "handoff_active", "true", "false")
+    ticket.handoff_active = False
+    return True
+
+
+def _announce_status(session: Session, ticket: Ticket, status: TicketStatus, actor: str, now: datetime) -> None:
+    """The citizen is told about the new status; closing also gives the conversation back to the bot
+    (the closing message makes the bot ask for a rating)."""
+    if status == TicketStatus.CLOSED:
+        _end_handoff(ticket, actor, now)
+        deliveries.queue_delivery(session, ticket, "closed", deliveries.closed_text(ticket), now)
+    elif status in deliveries.NOTIFIED_STATUSES:
+        deliveries.queue_delivery(session, ticket, "status", deliveries.status_text(
+            ticket, status.value, ticket.agency.name if ticket.agency else None), now)
+
+
 def change_status(session: Session, ticket: Ticket, target: str, *, actor: str,
-                  now: datetime | None = None) -> Ticket:
-    """Move a ticket to `target`; raises TransitionNotAllowed (nothing stored) when the rules forbid it."""
+                  now: datetime | None = None, notify: bool = True) -> Ticket:
+    """Move a ticket to `target`; raises TransitionNotAllowed (nothing stored) when the rules forbid it.
+    The citizen is told (a delivery) unless `notify` is False (a reply just told them); closing
+    always tells them."""
     now = now or utc_now()
     new = check_transition(ticket.status, target)
     if new.value != ticket.status:
         _record(ticket, actor, now, "status", "status", ticket.status, new.value)
         ticket.status = new.value
+        if notify or new == TicketStatus.CLOSED:
+            _announce_status(session, ticket, new, actor, now)
         session.commit()
     return ticket
 
@@ -158,12 +190,17 @@ def assign_agency(session: Session, ticket: Ticket, agency: Agency, *, actor: st
     now = now or utc_now()
     new_status = check_transition(ticket.status, TicketStatus.ASSIGNED)
     old_agency = ticket.agency.code if ticket.agency else None
+    changed = False
     if old_agency != agency.code:
         _record(ticket, actor, now, "agency", "agency", old_agency, agency.code)
         ticket.agency = agency
+        changed = True
     if ticket.status != new_status.value:
         _record(ticket, actor, now, "status", "status", ticket.status, new_status.value)
         ticket.status = new_status.value
+        changed = True
+    if changed:
+        _announce_status(session, ticket, new_status, actor, now)
     session.commit()
     return ticket
 
@@ -177,8 +214,65 @@ def add_message(session: Session, ticket: Ticket, kind: str, text: str, *, actor
     message = TicketMessage(kind=kind, author=actor, text=text, created_at=now)
     ticket.messages.append(message)
     _record(ticket, actor, now, kind)
+    if kind == "reply":
+        deliveries.queue_delivery(session, ticket, "reply", deliveries.reply_text(ticket, text), now)
     session.commit()
     return message
+
+
+CITIZEN_AUTHOR = "citizen"
+
+
+def find_citizen_message(session: Session, ticket: Ticket, channel_message_id: str) -> TicketMessage | None:
+    return session.scalars(select(TicketMessage).where(
+        TicketMessage.ticket_id == ticket.id, TicketMessage.channel_message_id == channel_message_id)).one_or_none()
+
+
+def add_citizen_message(session: Session, ticket: Ticket, text: str, channel_message_id: str | None = None, *,
+                        now: datetime | None = None) -> tuple[TicketMessage, bool]:
+    """A message the citizen wrote on the channel (the bot forwards it while an operator owns the
+    conversation). Returns (message, created): the same `channel_message_id` is stored once, a
+    replay returns the first message (also under a race: the unique constraint decides)."""
+    if channel_message_id:
+        existing = find_citizen_message(session, ticket, channel_message_id)
+        if existing is not None:
+            return existing, False
+    now = now or utc_now()
+    message = TicketMessage(kind="citizen", author=CITIZEN_AUTHOR, text=text, created_at=now,
+                            channel_message_id=channel_message_id or None)
+    ticket.messages.append(message)
+    ticket.last_citizen_message_at = now
+    _record(ticket, CITIZEN_AUTHOR, now, "citizen_message")
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        existing = find_citizen_message(session, ticket, channel_message_id) if channel_message_id else None
+        if existing is None:
+            raise
+        return existing, False
+    return message, True
+
+
+def citizen_messages(session: Session, ticket: Ticket, after_id: int = 0) -> list[TicketMessage]:
+    return list(session.scalars(select(TicketMessage).where(
+        TicketMessage.ticket_id == ticket.id, TicketMessage.kind == "citizen", TicketMessage.id > after_id)
+        .order_by(TicketMessage.id)))
+
+
+class HandoffNotActive(ValueError):
+    pass
+
+
+def hand_back(session: Session, ticket: Ticket, *, actor: str, now: datetime | None = None) -> Ticket:
+    """The operator gives the conversation back to the bot: the citizen is told (a delivery), and
+    the bot stops forwarding their messages. HandoffNotActive when the bot already has it."""
+    now = now or utc_now()
+    if not _end_handoff(ticket, actor, now):
+        raise HandoffNotActive(ticket.code)
+    deliveries.queue_delivery(session, ticket, "handback", deliveries.handback_text(ticket), now)
+    session.commit()
+    return ticket
 
 
 def set_assignee(session: Session, ticket: Ticket, username: str | None, *, actor: str,
@@ -222,6 +316,7 @@ class TicketFilters:
     agency_id: int | None = None  # agency staff: only their agency's tickets
     handled_by: str | None = None  # tickets this user (actor name) has changed
     assigned_to: str | None = None  # tickets this user took
+    undelivered: bool = False  # tickets with a message that could not reach the citizen
 
 
 def _escape_like(text: str) -> str:
@@ -250,6 +345,8 @@ def list_tickets(session: Session, filters: TicketFilters, *, limit: int = 20, o
         conditions.append(Ticket.agency_id == filters.agency_id)
     if filters.assigned_to:
         conditions.append(Ticket.assigned_to == filters.assigned_to)
+    if filters.undelivered:
+        conditions.append(Ticket.deliveries.any(Delivery.status.in_(deliveries.NOT_DELIVERED)))
     if filters.handled_by:
         conditions.append(Ticket.events.any(TicketEvent.actor == filters.handled_by))
     open_values = [s.value for s in OPEN_STATUSES]
