@@ -15,20 +15,21 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.app.db import get_session, utc_now
-from backend.app.models import CHANNELS, ROLE_LABELS, Agency, Role, Ticket, User
+from backend.app.models import CHANNELS, ROLE_LABELS, Agency, Delivery, Role, Ticket, User
 from backend.app.models.tickets import KIND_LABELS, TicketKind
 from backend.app.schemas.tickets import TicketCreate
 from backend.app.security import (CSRF_FIELD, LOGIN_CSRF_COOKIE, SECURITY_HEADERS, SESSION_COOKIE, CsrfFailed,
                                   FormError, PageForbidden, Principal, client_ip, login_from_cookie,
                                   read_checked_form, read_form, require_page_login, require_supervisor,
                                   session_policy)
+from backend.app.services import deliveries as delivery_service
 from backend.app.services import tickets as ticket_service
 from backend.app.services import users as user_service
 from backend.app.services.canned_replies import load_canned_replies
@@ -42,7 +43,8 @@ router = APIRouter(prefix="/inbox", include_in_schema=False)
 APP_DIR = Path(__file__).resolve().parents[1]
 TEMPLATES = Jinja2Templates(directory=str(APP_DIR / "templates"))  # autoescape is on
 STATIC_DIR = APP_DIR / "static" / "inbox"
-STATIC_FILES = {"inbox.css": "text/css; charset=utf-8", "inbox.js": "text/javascript; charset=utf-8"}
+STATIC_FILES = {"inbox.css": "text/css; charset=utf-8", "inbox.js": "text/javascript; charset=utf-8",
+                "ticket_live.js": "text/javascript; charset=utf-8"}
 PAGE_SIZE = 25
 VIETNAM = timezone(timedelta(hours=7))  # no daylight saving time
 
@@ -50,7 +52,8 @@ CHANNEL_LABELS = {"web": "Website", "zalo": "Zalo", "messenger": "Messenger", "t
                   "phone": "Điện thoại", "email": "Thư điện tử", "counter": "Trực tiếp tại quầy"}
 MANUAL_CHANNELS = ("phone", "counter", "email")
 ACTION_LABELS = {"assignee": "Nhận xử lý", "created": "Tạo phiếu", "status": "Đổi trạng thái", "agency": "Chuyển cơ quan xử lý",
-                 "reply": "Trả lời công dân", "note": "Ghi chú nội bộ", "satisfaction": "Đánh giá hài lòng"}
+                 "reply": "Trả lời công dân", "note": "Ghi chú nội bộ", "satisfaction": "Đánh giá hài lòng",
+                 "citizen_message": "Công dân nhắn tin", "handback": "Trả lại cho trợ lý ảo"}
 SENDER_LABELS = {"user": "Công dân", "bot": "Trợ lý ảo", "operator": "Tổng đài viên"}
 # Status buttons on the ticket page (forwarding to an agency has a form of its own).
 STATUS_ACTIONS = {TicketStatus.IN_PROGRESS: "Chuyển sang Đang xử lý", TicketStatus.ANSWERED: "Đánh dấu Đã trả lời",
@@ -71,7 +74,9 @@ TEMPLATES.env.filters["vn_time"] = vn_time
 TEMPLATES.env.globals.update(STATUS_LABELS={s.value: label for s, label in STATUS_LABELS.items()},
                              CHANNEL_LABELS=CHANNEL_LABELS, KIND_LABELS={k.value: v for k, v in KIND_LABELS.items()},
                              ACTION_LABELS=ACTION_LABELS, SENDER_LABELS=SENDER_LABELS, OVERDUE_LABEL=OVERDUE_LABEL,
-                             ROLE_LABELS={r.value: v for r, v in ROLE_LABELS.items()}, CSRF_FIELD=CSRF_FIELD)
+                             ROLE_LABELS={r.value: v for r, v in ROLE_LABELS.items()}, CSRF_FIELD=CSRF_FIELD,
+                             DELIVERY_KIND_LABELS=delivery_service.KIND_LABELS,
+                             DELIVERY_STATUS_LABELS=delivery_service.STATUS_LABELS)
 
 
 def render(request: Request, template: str, principal: Principal | None, status_code: int = 200,
@@ -183,7 +188,8 @@ def _fields(session: Session, principal: Principal) -> list[str]:
 
 
 def _queue_filters(source, allow_query: bool) -> dict[str, str]:
-    keys = ("status", "channel", "field", "agency", "overdue", "mine", "page") + (("q",) if allow_query else ())
+    keys = ("status", "channel", "field", "agency", "overdue", "mine", "undelivered", "page") + (
+        ("q",) if allow_query else ())
     return {k: str(source.get(k, "")).strip()[:200] for k in keys}
 
 
@@ -198,14 +204,24 @@ def _queue(request: Request, session: Session, principal: Principal, raw: dict[s
         status=status or None, channel=channel or None, field=raw["field"] or None,
         agency_code=raw["agency"] or None, overdue=True if raw["overdue"] == "1" else None,
         query=raw.get("q") or None, agency_id=principal.scope_agency_id(),
-        assigned_to=principal.actor if raw["mine"] == "1" else None)
+        assigned_to=principal.actor if raw["mine"] == "1" else None, undelivered=raw["undelivered"] == "1")
     total, tickets = ticket_service.list_tickets(session, filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     now = utc_now()
-    rows = [dict(ticket=t, overdue=is_overdue(t.status, t.due_at, now)) for t in tickets]
+    undelivered = _undelivered_ticket_ids(session, [t.id for t in tickets])
+    rows = [dict(ticket=t, overdue=is_overdue(t.status, t.due_at, now), undelivered=t.id in undelivered)
+            for t in tickets]
     pages = max(1, math.ceil(total / PAGE_SIZE))
     return render(request, "inbox/queue.html", principal, filters={**raw, "status": status, "channel": channel},
                   rows=rows, total=total, page=page, pages=pages, agencies=_agencies(session),
                   fields=_fields(session, principal), channels=CHANNELS)
+
+
+def _undelivered_ticket_ids(session: Session, ticket_ids: list[int]) -> set[int]:
+    """The tickets among `ticket_ids` with a message that could not reach the citizen."""
+    if not ticket_ids:
+        return set()
+    return set(session.scalars(select(Delivery.ticket_id).where(
+        Delivery.ticket_id.in_(ticket_ids), Delivery.status.in_(delivery_service.NOT_DELIVERED)).distinct()))
 
 
 @router.get("", response_class=HTMLResponse)
@@ -251,13 +267,19 @@ def _ticket_page(request: Request, session: Session, principal: Principal, ticke
                   agencies=agencies, canned=request.app.state.canned_replies,
                   replies=[m for m in ticket.messages if m.kind == "reply"],
                   notes=[m for m in ticket.messages if m.kind == "note"],
+                  staff_messages=[m for m in ticket.messages if m.kind in ("reply", "note")],
+                  citizen_messages=[m for m in ticket.messages if m.kind == "citizen"],
+                  has_conversation=delivery_service.has_conversation(ticket),
+                  deliveries=list(reversed(ticket.deliveries)),
+                  undelivered=[d for d in ticket.deliveries if d.status in delivery_service.NOT_DELIVERED],
                   error=error, notice=notice)
 
 
 NOTICES = {"take": "Anh/Chị đã nhận xử lý phiếu này.", "release": "Đã bỏ nhận xử lý phiếu.",
            "reply": "Đã gửi trả lời cho công dân.", "note": "Đã lưu ghi chú nội bộ.",
            "status": "Đã cập nhật trạng thái.", "forward": "Đã chuyển phiếu tới cơ quan xử lý.",
-           "created": "Đã tạo phiếu."}
+           "created": "Đã tạo phiếu.",
+           "handback": "Đã trả cuộc trò chuyện cho trợ lý ảo; công dân sẽ được thông báo."}
 
 
 @router.get("/tickets/{code}", response_class=HTMLResponse)
@@ -269,12 +291,28 @@ def ticket_page(code: str, request: Request, session: Session = Depends(get_sess
     return _ticket_page(request, session, principal, ticket, notice=NOTICES.get(request.query_params.get("done", ""), ""))
 
 
+@router.get("/tickets/{code}/citizen-messages")
+def citizen_messages(code: str, request: Request, session: Session = Depends(get_session),
+                     principal: Principal = Depends(require_page_login)):
+    """The citizen's messages after message id `after` (the ticket page polls this to show them live)."""
+    ticket = _visible_ticket(session, code, principal)
+    if ticket is None:
+        return JSONResponse({"error": "ticket_not_found"}, status_code=404, headers=SECURITY_HEADERS)
+    try:
+        after = max(0, min(int(request.query_params.get("after", "0")), 2**62))
+    except ValueError:
+        after = 0
+    messages = [{"id": m.id, "text": m.text, "at": vn_time(m.created_at)}
+                for m in ticket_service.citizen_messages(session, ticket, after)]
+    return JSONResponse({"messages": messages, "handoff_active": ticket.handoff_active}, headers=SECURITY_HEADERS)
+
+
 @router.post("/tickets/{code}/{action}", response_class=HTMLResponse)
 async def ticket_action(code: str, action: str, request: Request, session: Session = Depends(get_session),
                         principal: Principal = Depends(require_page_login)):
     form = await read_checked_form(request, principal)
     ticket = _visible_ticket(session, code, principal)
-    if ticket is None or action not in ("reply", "note", "status", "forward", "take", "release"):
+    if ticket is None or action not in ("reply", "note", "status", "forward", "take", "release", "handback"):
         return _not_found(request, principal)
 
     def fail(message: str, status_code: int) -> HTMLResponse:
@@ -294,7 +332,14 @@ async def ticket_action(code: str, action: str, request: Request, session: Sessi
                 return fail("Phiếu đã đóng, không thể gửi trả lời.", 409)
             ticket_service.add_message(session, ticket, action, text, actor=principal.actor)
             if action == "reply" and form.get("mark_answered") == "1" and ticket.status != TicketStatus.ANSWERED.value:
-                ticket_service.change_status(session, ticket, TicketStatus.ANSWERED, actor=principal.actor)
+                # The reply just sent tells the citizen: no second message for the status.
+                ticket_service.change_status(session, ticket, TicketStatus.ANSWERED, actor=principal.actor,
+                                             notify=False)
+        elif action == "handback":
+            try:
+                ticket_service.hand_back(session, ticket, actor=principal.actor)
+            except ticket_service.HandoffNotActive:
+                return fail("Trợ lý ảo đang phụ trách cuộc trò chuyện này.", 409)
         elif action in ("take", "release"):
             if action == "release" and ticket.assigned_to not in (principal.actor, None) and not principal.is_supervisor:
                 return fail("Chỉ người đang nhận xử lý hoặc giám sát viên được bỏ nhận phiếu này.", 403)
