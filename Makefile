@@ -14,7 +14,7 @@ APP_STAMP := $(APP_ENV)/.installed
 RASA_STAMP := $(RASA_ENV)/.installed
 CATALOG := procedures_data/catalog.jsonl
 MODEL := models/tongdai1022.tar.gz
-RASA_SOURCES := config.yml domain.yml $(CATALOG) $(wildcard bot/data/*.yml bot/data/nlu/*.yml nlu/*.py $(addprefix knowledge_base/,normalize.py abbreviations.py diacritics.py encoders.py catalog.py))
+RASA_SOURCES := config.yml domain.yml $(CATALOG) $(wildcard bot/data/*.yml bot/data/nlu/*.yml nlu/*.py policies/*.py $(addprefix knowledge_base/,normalize.py abbreviations.py diacritics.py encoders.py catalog.py))
 QUESTIONS ?= knowledge_base/eval/questions_holdout.jsonl
 PYTEST_ARGS ?=
 
@@ -79,7 +79,7 @@ $(MODEL): $(RASA_STAMP) $(RASA_SOURCES)
 model: $(MODEL)
 
 validate: $(RASA_STAMP)
-	$(RASA_ENV)/bin/rasa data validate --domain domain.yml --data bot/data --config config.yml --fail-on-warnings
+	$(RASA_PY) scripts/validate_rasa.py
 
 # A new development database gets demo agencies, users and tickets (passwords printed once);
 # production and databases with real tickets are left alone; SEED_DEMO_DATA=0 skips it.

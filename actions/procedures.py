@@ -9,8 +9,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import answers, conversation
-from actions.handoff import HUMAN_BUTTON, OFFER_AFTER_REPORT, OFFER_GENERAL, OUT_OF_SCOPE_TEXT, YES_NO_BUTTONS
+from actions import answers, conversation, escalation
+from actions.handoff import HUMAN_BUTTON, OFFER_GENERAL, OUT_OF_SCOPE_TEXT, YES_NO_BUTTONS
+from actions.ticket_rules import COMPLAINT
 from actions.knowledge import search_engine
 from knowledge_base.aspects import ASPECT_LABELS_VI
 from knowledge_base.levels import COMMUNE, PROVINCE
@@ -152,15 +153,21 @@ class ActionOutOfScope(Action):
         return [SlotSet("human_offered", True)]
 
 
-class ActionReportProblem(ActionOutOfScope):
+class ActionReportProblem(Action):
     """A report or complaint by the classifier. Citizens describe a situation the same way when
     they need a procedure ("cà vẹt bị mất", "thẻ căn cước bị gãy"): when the knowledge base is
-    very sure of one procedure, answer it; otherwise thank them and offer a human."""
-
-    replies = (OFFER_AFTER_REPORT,)
+    very sure of one procedure, answer it; otherwise start the ticket form."""
 
     def name(self) -> str:
         return "action_report_problem"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        text = (tracker.latest_message or {}).get("text") or ""
+        result = search_engine().search(text) if text.strip() and not text.startswith("/") else None
+        if result is not None and conversation.answers_despite_out_of_scope(result):
+            hit = result.hits[0]
+            return answer_events(dispatcher, hit.code, list(result.aspects), hit.variants)
+        return escalation.escalation_events(dispatcher, tracker, COMPLAINT)
 
 
 class ActionShowDetails(Action):

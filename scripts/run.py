@@ -46,17 +46,24 @@ def services() -> list[Service]:
     actions_port = int(os.environ.get("ACTION_SERVER_PORT", "5055"))
     tracker_db = os.environ.get("RASA_TRACKER_DB", str(ROOT / "var" / "rasa" / "tracker.db"))
     Path(tracker_db).parent.mkdir(parents=True, exist_ok=True)
+    # Rasa's HTTP API lets the backend and the actions reach a citizen between messages (operator
+    # replies, status changes, a queued ticket's code); it is protected by this token.
+    rasa_token = os.environ.get("RASA_API_TOKEN", "dev-rasa-token")
+    rasa_url = os.environ.get("RASA_URL", f"http://127.0.0.1:{rasa_port}")
     return [
         Service(
             "actions",
             [str(APP_PY), "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
             actions_port, f"http://127.0.0.1:{actions_port}/health",
+            env={"BACKEND_URL": os.environ.get("BACKEND_URL", f"http://127.0.0.1:{backend_port}"),
+                 "RASA_URL": rasa_url, "RASA_API_TOKEN": rasa_token},
         ),
         Service(
             "rasa",
             [str(RASA_PY), "-m", "rasa", "run", "--model", os.environ.get("RASA_MODEL", str(MODEL)),
              "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",
-             "--interface", host, "--port", str(rasa_port), "--cors", "*"],
+             "--interface", host, "--port", str(rasa_port), "--cors", "*",
+             "--enable-api", "--auth-token", rasa_token],
             rasa_port, f"http://127.0.0.1:{rasa_port}/webhooks/rest/",
             env={"ACTION_ENDPOINT_URL": os.environ.get("ACTION_ENDPOINT_URL",
                                                        f"http://127.0.0.1:{actions_port}/webhook"),
@@ -68,7 +75,8 @@ def services() -> list[Service]:
             [str(APP_PY), "-m", "uvicorn", "backend.app.main:app",
              "--host", os.environ.get("BACKEND_HOST", host), "--port", str(backend_port)],
             backend_port, f"http://127.0.0.1:{backend_port}/health",
-            env={"RASA_PUBLIC_URL": os.environ.get("RASA_PUBLIC_URL", f"http://localhost:{rasa_port}")},
+            env={"RASA_PUBLIC_URL": os.environ.get("RASA_PUBLIC_URL", f"http://localhost:{rasa_port}"),
+                 "RASA_URL": rasa_url, "RASA_API_TOKEN": rasa_token},
         ),
     ]
 

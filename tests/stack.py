@@ -65,15 +65,26 @@ def process(argv: list[str], log: Path, env: dict[str, str] | None = None, healt
         stop(proc)
 
 
-def action_server(port: int, log: Path):
-    return process([str(APP_PY), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)], log,
+RASA_API_TOKEN = "test-rasa-token"
+
+
+def action_server(port: int, log: Path, backend_port: int | None = None, rasa_port: int | None = None,
+                  outbox: Path | None = None):
+    """The action server; with `backend_port` it talks to that backend (otherwise to a port where
+    nothing listens: tickets then wait in the outbox), with `rasa_port` it can push to Rasa."""
+    env = {"BACKEND_URL": f"http://127.0.0.1:{backend_port or 9}", "RASA_API_TOKEN": RASA_API_TOKEN,
+           "TICKET_OUTBOX_DB": str(outbox or log.with_name(log.stem + "-outbox.db")), "OUTBOX_RETRY_SECONDS": "1"}
+    if rasa_port:
+        env["RASA_URL"] = f"http://127.0.0.1:{rasa_port}"
+    return process([str(APP_PY), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)], log, env=env,
                    health_url=f"http://127.0.0.1:{port}/health")
 
 
 def rasa_server(port: int, action_port: int, tmp: Path, log: Path):
     return process(
         [str(RASA_PY), "-m", "rasa", "run", "--model", str(MODEL), "--endpoints", "bot/endpoints.yml",
-         "--credentials", "bot/credentials.yml", "--port", str(port), "--interface", "127.0.0.1"],
+         "--credentials", "bot/credentials.yml", "--port", str(port), "--interface", "127.0.0.1",
+         "--enable-api", "--auth-token", RASA_API_TOKEN],
         log, env={"ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
                   "RASA_TRACKER_DB": str(tmp / "tracker.db")},
         health_url=f"http://127.0.0.1:{port}/webhooks/rest/", timeout=240)

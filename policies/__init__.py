@@ -1,0 +1,1 @@
+"""Custom Rasa dialogue policies of the 1022 assistant (they run in the Rasa process, rasa env)."""
