@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -17,7 +18,7 @@ from sqlalchemy import select
 from backend.app.main import create_app
 from backend.app.models import Delivery, Ticket
 from backend.app.services.delivery_dispatcher import DeliveryDispatcher, retry_delay
-from tests.backend.conftest import make_settings
+from tests.backend.conftest import BOT_TOKEN, make_settings
 from tests.backend.staff import db
 from tests.backend.test_handoff_api import CHAT
 from tests.backend.test_tickets_api import create
@@ -27,11 +28,16 @@ RASA_TOKEN = "rasa-secret-token-91c2"
 
 
 class FakeRasa:
-    """Records every request; answers with the next scripted status (200 when the script is empty)."""
+    """Records every request; answers with the next scripted status (200 when the script is empty).
+    Before a 2xx it does what the bot's action does: read the delivery from the backend (`client`),
+    unless `action_runs` is False (Rasa answers 200 when the action failed)."""
 
     def __init__(self):
         self.requests: list[dict] = []
         self.statuses: list[int] = []
+        self.client: TestClient | None = None
+        self.action_runs = True
+        self.fetched: list[dict] = []
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -42,6 +48,10 @@ class FakeRasa:
                 fake.requests.append({"path": parts.path, "query": parse_qs(parts.query), "body": body,
                                       "content_type": self.headers.get("Content-Type")})
                 status = fake.statuses.pop(0) if fake.statuses else 200
+                if status < 300 and fake.action_runs and fake.client is not None:
+                    delivery_id = body["entities"]["delivery_id"]
+                    r = fake.client.get(f"/api/deliveries/{delivery_id}", headers={"Authorization": f"Bearer {BOT_TOKEN}"})
+                    fake.fetched.append(r.json())
                 payload = json.dumps({"tracker": {}, "messages": []} if status < 300 else {"status": "failure"})
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -82,10 +92,14 @@ def fake_rasa():
         yield fake
 
 
-def app_client(database_url, rasa_url, **overrides):
+@contextmanager
+def app_client(database_url, rasa_url, fake: FakeRasa | None = None, **overrides):
     settings = make_settings(database_url, rasa_url=rasa_url, rasa_api_token=RASA_TOKEN,
                              delivery_retry_base_seconds=5.0, **overrides)
-    return TestClient(create_app(settings))
+    with TestClient(create_app(settings)) as client:
+        if fake is not None:
+            fake.client = client
+        yield client
 
 
 def reply(client, bot_headers, code, text="Đội chiếu sáng đã sửa xong."):
@@ -108,7 +122,7 @@ def dispatcher(client, clock) -> DeliveryDispatcher:
 
 
 def test_a_delivery_is_sent_through_rasa_trigger_intent(database_url, bot_headers, fake_rasa):
-    with app_client(database_url, fake_rasa.url) as client:
+    with app_client(database_url, fake_rasa.url, fake_rasa) as client:
         code = new_ticket(client, bot_headers, channel_user_id="web:sender/7f 3a")
         reply(client, bot_headers, code)
         clock = Clock()
@@ -120,6 +134,11 @@ def test_a_delivery_is_sent_through_rasa_trigger_intent(database_url, bot_header
         assert request["body"] == {"name": "EXTERNAL_ticket_update",
                                    "entities": {"ticket_code": code, "delivery_id": str(delivery.id)}}
         assert request["content_type"] == "application/json"
+        # What the bot's action read: the text to send and the ticket's status, nothing personal.
+        (read,) = fake_rasa.fetched
+        assert read["id"] == delivery.id and read["kind"] == "reply" and read["ticket_code"] == code
+        assert read["text"].endswith("Đội chiếu sáng đã sửa xong.") and read["ticket"]["code"] == code
+        assert delivery.fetched_at is not None
         assert (delivery.status, delivery.attempts, delivery.last_error) == ("sent", 1, None)
         assert delivery.sent_at == clock.now and delivery.next_attempt_at is None
         assert dispatcher(client, clock).run_once() == 0 and len(fake_rasa.requests) == 1  # sent once
@@ -127,7 +146,7 @@ def test_a_delivery_is_sent_through_rasa_trigger_intent(database_url, bot_header
 
 def test_a_server_error_is_retried_with_backoff(database_url, bot_headers, fake_rasa):
     fake_rasa.statuses = [500]
-    with app_client(database_url, fake_rasa.url) as client:
+    with app_client(database_url, fake_rasa.url, fake_rasa) as client:
         code = new_ticket(client, bot_headers)
         reply(client, bot_headers, code)
         clock = Clock()
@@ -143,6 +162,42 @@ def test_a_server_error_is_retried_with_backoff(database_url, bot_headers, fake_
         (delivery,) = rows(client)
         assert (delivery.status, delivery.attempts, delivery.last_error) == ("sent", 2, None)
         assert len(fake_rasa.requests) == 2 and fake_rasa.requests[0] == fake_rasa.requests[1]
+
+
+def test_a_2xx_without_the_action_reading_the_delivery_is_retried(database_url, bot_headers, fake_rasa):
+    """Rasa answers 200 when the custom action failed (the action server was down, ...)."""
+    fake_rasa.action_runs = False
+    with app_client(database_url, fake_rasa.url, fake_rasa) as client:
+        reply(client, bot_headers, new_ticket(client, bot_headers))
+        clock = Clock()
+        worker = dispatcher(client, clock)
+        assert worker.run_once() == 1
+        (delivery,) = rows(client)
+        assert (delivery.status, delivery.attempts) == ("pending", 1)
+        assert "trợ lý ảo không đọc nội dung tin" in delivery.last_error
+        fake_rasa.action_runs = True
+        clock.advance(seconds=5)
+        assert worker.run_once() == 1
+        (delivery,) = rows(client)
+        assert (delivery.status, delivery.attempts, delivery.last_error) == ("sent", 2, None)
+
+
+def test_the_bot_reports_a_channel_refusal(database_url, bot_headers, fake_rasa):
+    with app_client(database_url, fake_rasa.url, fake_rasa) as client:
+        reply(client, bot_headers, new_ticket(client, bot_headers))
+        (delivery,) = rows(client)
+
+        def action_sends_and_the_channel_refuses(*args):
+            client.get(f"/api/deliveries/{delivery.id}", headers=bot_headers)
+            r = client.post(f"/api/deliveries/{delivery.id}/result", json={"delivered": False, "error": "Zalo -230"},
+                            headers=bot_headers)
+            assert r.status_code == 200
+            return "sent", ""
+
+        DeliveryDispatcher(client.app.state.session_factory, client.app.state.settings, clock=Clock(),
+                           send=action_sends_and_the_channel_refuses).run_once()
+        (delivery,) = rows(client)
+        assert delivery.status == "failed" and delivery.last_error == "Kênh của công dân không nhận tin: Zalo -230"
 
 
 def test_connection_refused_is_retried_then_failed(database_url, bot_headers):
@@ -166,7 +221,7 @@ def test_connection_refused_is_retried_then_failed(database_url, bot_headers):
 
 def test_a_client_error_fails_at_once(database_url, bot_headers, fake_rasa):
     fake_rasa.statuses = [401]
-    with app_client(database_url, fake_rasa.url) as client:
+    with app_client(database_url, fake_rasa.url, fake_rasa) as client:
         reply(client, bot_headers, new_ticket(client, bot_headers))
         dispatcher(client, Clock()).run_once()
         (delivery,) = rows(client)
@@ -175,7 +230,7 @@ def test_a_client_error_fails_at_once(database_url, bot_headers, fake_rasa):
 
 
 def test_undeliverable_deliveries_are_never_sent(database_url, bot_headers, fake_rasa):
-    with app_client(database_url, fake_rasa.url) as client:
+    with app_client(database_url, fake_rasa.url, fake_rasa) as client:
         late = new_ticket(client, bot_headers, channel="messenger", rasa_channel="facebook")
         zalo = new_ticket(client, bot_headers, channel="zalo", rasa_channel="zalo")
         with db(client) as session:
@@ -195,7 +250,7 @@ def test_undeliverable_deliveries_are_never_sent(database_url, bot_headers, fake
 
 
 def test_messenger_type_is_decided_when_sending(database_url, bot_headers, fake_rasa):
-    with app_client(database_url, fake_rasa.url) as client:
+    with app_client(database_url, fake_rasa.url, fake_rasa) as client:
         reply(client, bot_headers, new_ticket(client, bot_headers, channel="messenger", rasa_channel="facebook"))
         assert rows(client)[0].messaging_type == "RESPONSE"
         clock = Clock()
@@ -208,7 +263,7 @@ def test_messenger_type_is_decided_when_sending(database_url, bot_headers, fake_
 
 def test_a_tickets_deliveries_go_out_in_order(database_url, bot_headers, fake_rasa):
     fake_rasa.statuses = [503]
-    with app_client(database_url, fake_rasa.url) as client:
+    with app_client(database_url, fake_rasa.url, fake_rasa) as client:
         code = new_ticket(client, bot_headers)
         other = new_ticket(client, bot_headers, channel_user_id="another-sender")
         reply(client, bot_headers, code, "Thứ nhất")
@@ -228,7 +283,7 @@ def test_a_tickets_deliveries_go_out_in_order(database_url, bot_headers, fake_ra
 
 
 def test_two_workers_never_send_the_same_delivery(database_url, bot_headers, fake_rasa):
-    with app_client(database_url, fake_rasa.url) as client:
+    with app_client(database_url, fake_rasa.url, fake_rasa) as client:
         reply(client, bot_headers, new_ticket(client, bot_headers))
         clock = Clock()
         (delivery,) = rows(client)
@@ -237,6 +292,7 @@ def test_two_workers_never_send_the_same_delivery(database_url, bot_headers, fak
 
         def send_while_another_worker_tries(*args):
             seen.append(second_worker.process(delivery.id))  # the row is claimed: it gives up
+            client.get(f"/api/deliveries/{delivery.id}", headers=bot_headers)  # the action reads it
             return "sent", ""
 
         first_worker = DeliveryDispatcher(client.app.state.session_factory, client.app.state.settings,
@@ -258,7 +314,7 @@ def test_two_workers_never_send_the_same_delivery(database_url, bot_headers, fak
 
 
 def test_the_app_runs_the_dispatcher(database_url, bot_headers, fake_rasa):
-    with app_client(database_url, fake_rasa.url, deliveries_enabled=True, delivery_poll_seconds=0.05) as client:
+    with app_client(database_url, fake_rasa.url, fake_rasa, deliveries_enabled=True, delivery_poll_seconds=0.05) as client:
         assert client.app.state.delivery_dispatcher is not None
         code = new_ticket(client, bot_headers)
         reply(client, bot_headers, code)

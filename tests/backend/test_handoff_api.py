@@ -204,7 +204,7 @@ def test_deliveries_follow_replies_status_changes_closing_and_hand_back(client, 
     assert texts[1] == f"Phiếu {code} của Anh/Chị đã chuyển sang trạng thái: Đang xử lý."
     assert texts[2].endswith("Đội chiếu sáng sẽ sửa trong hôm nay.") and code in texts[2]
     assert texts[3] == f"Phiếu {code} của Anh/Chị đã chuyển sang trạng thái: Đã trả lời."
-    assert "Trợ lý ảo tiếp tục hỗ trợ Anh/Chị" in texts[4] and "đã được đóng" in texts[5]
+    assert texts[4] == f"Tổng đài viên đã hoàn tất hỗ trợ Anh/Chị về phiếu {code}." and "đã được đóng" in texts[5]
     assert all(d.attempts == 0 and d.next_attempt_at is not None and d.messaging_type is None for d in rows)
     ticket = ticket_row(client, code)
     assert ticket.handoff_active is False

@@ -151,5 +151,8 @@ class Delivery(Base):
     message_tag: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the bot's action read it (GET /api/deliveries/{id}) during the current attempt: Rasa
+    # answers 200 even when the action failed, so only a delivery read by the bot counts as sent.
+    fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     ticket: Mapped[Ticket] = relationship(back_populates="deliveries")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from sqlalchemy.orm import Session
 
-from backend.app.db import get_session
+from backend.app.db import get_session, utc_now
 from backend.app.errors import ApiError
 from backend.app.models import Delivery
 from backend.app.schemas.tickets import ApiErrorBody, DeliveryResult, DeliveryView, ValidationErrorBody
@@ -31,7 +31,8 @@ def delivery_view(session: Session, delivery: Delivery) -> DeliveryView:
     return DeliveryView(id=delivery.id, kind=delivery.kind, text=delivery.text, status=delivery.status,
                         attempts=delivery.attempts, last_error=delivery.last_error,
                         messaging_type=delivery.messaging_type, message_tag=delivery.message_tag,
-                        created_at=delivery.created_at, sent_at=delivery.sent_at, ticket_code=ticket.code,
+                        created_at=delivery.created_at, sent_at=delivery.sent_at,
+                        fetched_at=delivery.fetched_at, ticket_code=ticket.code,
                         rasa_channel=ticket.rasa_channel, ticket=ticket_service.public_view(session, ticket))
 
 
@@ -39,8 +40,12 @@ def delivery_view(session: Session, delivery: Delivery) -> DeliveryView:
 def get_delivery(delivery_id: int, session: Session = Depends(get_session), _bot: str = Depends(require_bot_token)):
     """What to send to the citizen: `text` (Vietnamese), its `kind` (reply, status, closed: then ask
     for a 1-5 rating, handback: the bot resumes), the ticket's code and status, and for Messenger
-    the messaging type and tag to use."""
-    return delivery_view(session, _delivery_or_404(session, delivery_id))
+    the messaging type and tag to use. Reading it is the receipt the dispatcher waits for: a
+    trigger_intent answered 2xx without this read is retried."""
+    delivery = _delivery_or_404(session, delivery_id)
+    delivery.fetched_at = utc_now()
+    session.commit()
+    return delivery_view(session, delivery)
 
 
 @router.post("/{delivery_id}/result", response_model=DeliveryView)

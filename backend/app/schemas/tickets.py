@@ -193,6 +193,7 @@ class DeliveryView(BaseModel):
     message_tag: str | None = Field(description='Messenger: "HUMAN_AGENT" with MESSAGE_TAG')
     created_at: datetime
     sent_at: datetime | None
+    fetched_at: datetime | None = Field(description="when the bot last read it")
     ticket_code: str
     rasa_channel: str
     ticket: TicketStatusView = Field(description="the ticket's status, as a citizen may see it")

@@ -54,8 +54,8 @@ def closed_text(ticket: Ticket) -> str:
 
 
 def handback_text(ticket: Ticket) -> str:
-    return (f"Tổng đài viên đã hoàn tất hỗ trợ Anh/Chị về phiếu {ticket.code}. "
-            "Trợ lý ảo tiếp tục hỗ trợ Anh/Chị; Anh/Chị có thể nhắn câu hỏi khác bất cứ lúc nào.")
+    # The bot adds that it is back (actions/handoff.py): this says only what the operator did.
+    return f"Tổng đài viên đã hoàn tất hỗ trợ Anh/Chị về phiếu {ticket.code}."
 
 
 def queue_delivery(session: Session, ticket: Ticket, kind: str, text: str, now: datetime) -> Delivery | None:

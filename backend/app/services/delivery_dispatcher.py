@@ -7,7 +7,8 @@ lifespan) that sends pending deliveries through Rasa's HTTP API:
 The bot's action then reads the delivery (GET /api/deliveries/{id}) and sends its text on the
 citizen's channel.
 
-- 2xx: sent. 4xx: failed (Rasa refused: a wrong token, an unknown channel...). Connection errors
+- 2xx, and the bot's action read the delivery meanwhile: sent. 2xx without that read: Rasa ran
+  into an error in the action (it still answers 200), so this counts as a failed attempt. 4xx: failed (Rasa refused: a wrong token, an unknown channel...). Connection errors
   and 5xx: retried after a delay that doubles each attempt (DELIVERY_RETRY_BASE_SECONDS, at most
   10 minutes), failed after DELIVERY_MAX_ATTEMPTS.
 - The channel's rules are checked again before each attempt (time passes while a delivery waits):
@@ -138,7 +139,7 @@ class DeliveryDispatcher:
             claimed = session.execute(
                 update(Delivery).where(Delivery.id == delivery_id, Delivery.status == "pending",
                                        Delivery.attempts == attempts, Delivery.next_attempt_at <= now)
-                .values(attempts=attempts + 1, next_attempt_at=now + LEASE))
+                .values(attempts=attempts + 1, next_attempt_at=now + LEASE, fetched_at=None))
             session.commit()
             if claimed.rowcount != 1:
                 return False
@@ -154,6 +155,10 @@ class DeliveryDispatcher:
             outcome, error = self.send(settings, ticket.channel_user_id, ticket.rasa_channel, ticket.code,
                                        delivery_id)
             now = self.clock()
+            if outcome == SendOutcome.SENT and session.scalar(
+                    select(Delivery.fetched_at).where(Delivery.id == delivery_id)) is None:
+                outcome, error = SendOutcome.RETRY, ("Rasa đã nhận yêu cầu nhưng trợ lý ảo không đọc nội dung tin "
+                                                     "(máy chủ hành động lỗi hoặc không chạy).")
             if outcome == SendOutcome.SENT:
                 self._finish(session, delivery_id, status="sent", sent_at=now, next_attempt_at=None, last_error=None)
             elif outcome == SendOutcome.RETRY and attempts < settings.delivery_max_attempts:
