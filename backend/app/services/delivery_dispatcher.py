@@ -24,6 +24,7 @@ Nothing personal and no token goes to the logs or to last_error (it is shown to 
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import threading
@@ -80,6 +81,8 @@ def trigger_intent(settings: Settings, channel_user_id: str, rasa_channel: str, 
     except (urllib.error.URLError, OSError) as e:  # refused, timeout, DNS...
         reason = getattr(e, "reason", e)
         return SendOutcome.RETRY, f"Không kết nối được máy chủ trợ lý ảo (Rasa): {type(reason).__name__}."
+    except (http.client.HTTPException, ValueError) as e:  # a broken answer, a bad RASA_URL
+        return SendOutcome.RETRY, f"Máy chủ trợ lý ảo (Rasa) trả lời không hợp lệ: {type(e).__name__}."
 
 
 def record_result(session: Session, delivery: Delivery, delivered: bool, error: str | None,
