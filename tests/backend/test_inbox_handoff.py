@@ -142,3 +142,33 @@ def test_undeliverable_messages_are_shown_to_operators(client, bot_headers, oper
     assert "(2 phiếu)" in filtered and 'name="undelivered" value="1" checked' in filtered
     r = browser.post("/inbox", data={"csrf_token": csrf, "undelivered": "1", "q": "Đèn đường"})
     assert "(2 phiếu)" in r.text
+
+
+def test_operators_send_again_what_did_not_reach_the_citizen(client, bot_headers, operator):
+    browser, csrf = operator
+    code = chat_ticket(client, bot_headers, channel="messenger", rasa_channel="facebook")
+    with db(client) as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.code == code)).one()
+        ticket.last_citizen_message_at -= timedelta(days=10)
+        session.commit()
+    browser.post(f"/inbox/tickets/{code}/reply", data={"csrf_token": csrf, "text": "Đã xử lý."})
+    with db(client) as session:
+        (delivery,) = session.scalars(select(Delivery)).all()
+    page = browser.get(f"/inbox/tickets/{code}").text
+    assert f'name="delivery_id" value="{delivery.id}"' in page and "Gửi lại</button>" in page
+    # Still out of Messenger's window: refused, with the reason.
+    r = browser.post(f"/inbox/tickets/{code}/resend", data={"csrf_token": csrf, "delivery_id": str(delivery.id)})
+    assert r.status_code == 409 and "Chưa thể gửi lại" in r.text and "7 ngày" in r.text
+    assert browser.post(f"/inbox/tickets/{code}/resend", data={"csrf_token": csrf, "delivery_id": "0"}).status_code == 404
+    # The citizen writes again: the reply can go out now.
+    client.post(f"/api/tickets/{code}/citizen-messages", json={"text": "Alo"}, headers=bot_headers)
+    r = browser.post(f"/inbox/tickets/{code}/resend", data={"csrf_token": csrf, "delivery_id": str(delivery.id)},
+                     follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].endswith("?done=resend")
+    with db(client) as session:
+        again = session.get(Delivery, delivery.id)
+        assert (again.status, again.attempts, again.last_error, again.messaging_type) == ("pending", 0, None, "RESPONSE")
+    page = browser.get(r.headers["location"]).text
+    assert "Đã đưa tin vào hàng đợi để gửi lại" in page and "Gửi lại</button>" not in page
+    r = browser.post(f"/inbox/tickets/{code}/resend", data={"csrf_token": csrf, "delivery_id": str(delivery.id)})
+    assert r.status_code == 409 and "không ở trạng thái cần gửi lại" in r.text

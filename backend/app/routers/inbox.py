@@ -279,7 +279,8 @@ NOTICES = {"take": "Anh/Chị đã nhận xử lý phiếu này.", "release": "�
            "reply": "Đã gửi trả lời cho công dân.", "note": "Đã lưu ghi chú nội bộ.",
            "status": "Đã cập nhật trạng thái.", "forward": "Đã chuyển phiếu tới cơ quan xử lý.",
            "created": "Đã tạo phiếu.",
-           "handback": "Đã trả cuộc trò chuyện cho trợ lý ảo; công dân sẽ được thông báo."}
+           "handback": "Đã trả cuộc trò chuyện cho trợ lý ảo; công dân sẽ được thông báo.",
+           "resend": "Đã đưa tin vào hàng đợi để gửi lại cho công dân."}
 
 
 @router.get("/tickets/{code}", response_class=HTMLResponse)
@@ -312,7 +313,8 @@ async def ticket_action(code: str, action: str, request: Request, session: Sessi
                         principal: Principal = Depends(require_page_login)):
     form = await read_checked_form(request, principal)
     ticket = _visible_ticket(session, code, principal)
-    if ticket is None or action not in ("reply", "note", "status", "forward", "take", "release", "handback"):
+    if ticket is None or action not in ("reply", "note", "status", "forward", "take", "release", "handback",
+                                        "resend"):
         return _not_found(request, principal)
 
     def fail(message: str, status_code: int) -> HTMLResponse:
@@ -335,6 +337,15 @@ async def ticket_action(code: str, action: str, request: Request, session: Sessi
                 # The reply just sent tells the citizen: no second message for the status.
                 ticket_service.change_status(session, ticket, TicketStatus.ANSWERED, actor=principal.actor,
                                              notify=False)
+        elif action == "resend":
+            delivery = next((d for d in ticket.deliveries if str(d.id) == form.get("delivery_id", "")), None)
+            if delivery is None:
+                return fail("Không tìm thấy tin cần gửi lại.", 404)
+            why_not = delivery_service.requeue(delivery, utc_now())
+            if why_not:
+                session.commit()  # the reason shown is the current one
+                return fail(f"Chưa thể gửi lại: {why_not}", 409)
+            session.commit()
         elif action == "handback":
             try:
                 ticket_service.hand_back(session, ticket, actor=principal.actor)

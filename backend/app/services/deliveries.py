@@ -75,3 +75,20 @@ def queue_delivery(session: Session, ticket: Ticket, kind: str, text: str, now: 
     log.info("delivery queued ticket=%s kind=%s channel=%s status=%s", ticket.code, kind, ticket.rasa_channel,
              delivery.status)
     return delivery
+
+
+def requeue(delivery: Delivery, now: datetime) -> str:
+    """An operator sends an undeliverable or failed delivery again (the citizen wrote since, Rasa
+    is fixed...). Returns "" when it is pending again, else why not (the channel's rule now)."""
+    if delivery.status not in NOT_DELIVERED:
+        return "Tin này không ở trạng thái cần gửi lại."
+    ticket = delivery.ticket
+    decision = decide(ticket.rasa_channel, delivery.kind, ticket.last_citizen_message_at, now)
+    if not decision.allowed:
+        delivery.status, delivery.last_error = "undeliverable", decision.reason
+        return decision.reason
+    delivery.status, delivery.attempts, delivery.next_attempt_at = "pending", 0, now
+    delivery.last_error, delivery.sent_at, delivery.fetched_at = None, None, None
+    delivery.messaging_type, delivery.message_tag = decision.messaging_type, decision.tag
+    log.info("delivery requeued id=%s ticket=%s kind=%s", delivery.id, ticket.code, delivery.kind)
+    return ""
