@@ -24,14 +24,16 @@ _PEOPLE = (
 ) + _COUNTRIES
 _MESSAGE_FOREIGN_RE = re.compile(
     r"\b(?:nuoc ngoai|ngoai quoc|yeu to nuoc ngoai|viet kieu|kieu bao|dinh cu|"
-    r"visa|thi thuc|ho chieu nuoc ngoai|quoc tich (?!viet)\w+|"
+    r"visa|thi thuc|ho chieu nuoc ngoai|quoc tich (?!viet|vn\b)\w+|"
     rf"(?:nguoi|chong|vo|ba|me|bo|cha|bo me|ong|ba|con) (?:quoc tich )?(?:{_PEOPLE})(?! (?:dong|chinh|khoa|ban|nhat|nuoi|luat|ly|nhan))|"
     rf"(?:o|ben|sang|song o|song ben) (?:{_PEOPLE})|(?:tu|tai) (?!phap\b)(?:{_COUNTRIES})|"
     rf"nuoc (?:{_COUNTRIES}))\b"
 )
+# "... ở nước ngoài" at the end of a name says where the applicant lives ("Thôi quốc tịch Việt Nam ở
+# nước ngoài" has a sibling "... ở trong nước"): that is residence (below), not a foreign element.
 _NAME_FOREIGN_RE = re.compile(
-    r"\b(?:nuoc ngoai|yeu to nuoc ngoai|viet kieu|dinh cu o nuoc ngoai|co quan dai dien|"
-    rf"cong dan (?:{_COUNTRIES})|(?:viet nam|vn) (?:-|–)? ?(?:{_COUNTRIES})|bien gioi)\b"
+    r"\b(?:(?<!\bo )nuoc ngoai|yeu to nuoc ngoai|viet kieu|dinh cu o nuoc ngoai|co quan dai dien|"
+    rf"cong dan (?:{_COUNTRIES})|(?:viet nam|vn) (?:-|–)? ?(?:{_COUNTRIES})|bien gioi|dinh cu o nuoc ngoai)\b"
 )
 
 # People who speak for an organisation.
@@ -125,3 +127,86 @@ def age_fit(age: int | None, span: tuple[int, int] | None) -> float:
     if age is None or span is None:
         return 0.5
     return 1.0 if span[0] <= age < span[1] else 0.0
+
+
+# Residence: where the applicant lives. Sibling procedures split on it ("Nhập quốc tịch Việt Nam ở
+# trong nước" / "... ở nước ngoài", "Đăng ký việc nuôi con nuôi trong nước" / "... tại Cơ quan đại
+# diện Việt Nam ở nước ngoài"); citizens say "đang sống ở Pháp", "ở Đại sứ quán", "sống tại Đà Nẵng".
+ABROAD, DOMESTIC = "abroad", "domestic"
+_PROVINCES = (
+    r"ha noi|ho chi minh|tp hcm|hcm|sai gon|da nang|hai phong|can tho|hue|quang ninh|nghe an|"
+    r"thanh hoa|ha tinh|quang binh|quang tri|quang ngai|quang nam|binh dinh|khanh hoa|nha trang|"
+    r"lam dong|da lat|dak lak|gia lai|kon tum|dong nai|binh duong|vung tau|tay ninh|long an|"
+    r"an giang|kien giang|ca mau|bac lieu|soc trang|vinh long|ben tre|tien giang|dong thap|"
+    r"lao cai|yen bai|ha giang|tuyen quang|cao bang|lang son|thai nguyen|bac giang|bac ninh|"
+    r"hung yen|hai duong|thai binh|nam dinh|ninh binh|ha nam|phu tho|vinh phuc|son la|dien bien|"
+    r"lai chau|hoa binh|phu yen|ninh thuan|binh thuan|binh phuoc|tra vinh|hau giang"
+)
+_LIVES = r"(?:dang |hien |van )?(?:song|sinh song|cu tru|dinh cu|lam viec|hoc tap|o)"
+_MESSAGE_ABROAD_RE = re.compile(
+    rf"\b(?:{_LIVES} (?:o |tai |ben )?(?:nuoc ngoai|{_COUNTRIES})|o nuoc ngoai|"
+    r"dai su quan|lanh su quan|tong lanh su|co quan dai dien)\b"
+)
+_MESSAGE_DOMESTIC_RE = re.compile(
+    rf"\b(?:{_LIVES} (?:o |tai )?(?:viet nam|vn|trong nuoc|{_PROVINCES})|(?:o|tai) (?:viet nam|vn) roi|"
+    r"trong nuoc|ve nuoc|ve viet nam|ve vn|hoi huong)\b"
+)
+_NAME_ABROAD_RE = re.compile(r"\b(?:(?<!dinh cu )o nuoc ngoai|co quan dai dien viet nam)\b")
+_NAME_DOMESTIC_RE = re.compile(r"\b(?:o trong nuoc|con nuoi trong nuoc)\b")
+
+
+def message_residence(folded: str) -> str | None:
+    """Where the message says the applicant lives: ABROAD, DOMESTIC or None when it does not say
+    (or says both, as in "đang sống ở Đức, muốn về nước")."""
+    abroad = bool(_MESSAGE_ABROAD_RE.search(folded))
+    domestic = bool(_MESSAGE_DOMESTIC_RE.search(folded))
+    if abroad == domestic:
+        return None
+    return ABROAD if abroad else DOMESTIC
+
+
+def name_residence(folded_name: str) -> str | None:
+    """Where a procedure's applicant lives, when its name says so."""
+    if _NAME_ABROAD_RE.search(folded_name):
+        return ABROAD
+    if _NAME_DOMESTIC_RE.search(folded_name):
+        return DOMESTIC
+    return None
+
+
+def residence_fit(message: str | None, name: str | None) -> float:
+    """1 when message and name state the same residence, 0 when they differ, 0.5 when either is silent."""
+    if message is None or name is None:
+        return 0.5
+    return 1.0 if message == name else 0.0
+
+
+# Construction grade ("công trình cấp I"): building-permit procedures come in pairs for grades
+# "cấp đặc biệt, cấp I, cấp II" (province) and "cấp III, cấp IV" (commune).
+_GRADE_WORDS = {"dac biet": "special", "i": "1", "ii": "2", "iii": "3", "iv": "4",
+                "1": "1", "2": "2", "3": "3", "4": "4"}
+_GRADE_RE = re.compile(r"\bcap (dac biet|iv|iii|ii|i|[1-4])\b")
+_NAME_GRADE_RE = re.compile(r"\bcap (dac biet|iv|iii|ii|i)\b")
+_CONSTRUCTION_RE = re.compile(r"\b(?:cong trinh|giay phep xay dung|gpxd|xay dung)\b")
+
+
+def message_grades(folded: str) -> frozenset[str]:
+    """Construction grades a message about a building names ("công trình cấp I" → {"1"})."""
+    if not _CONSTRUCTION_RE.search(folded):
+        return frozenset()
+    return frozenset(_GRADE_WORDS[m] for m in _GRADE_RE.findall(folded))
+
+
+def name_grades(folded_name: str) -> frozenset[str]:
+    """Construction grades a procedure name lists ("công trình cấp III, cấp IV" → {"3", "4"})."""
+    if "cong trinh" not in folded_name:
+        return frozenset()
+    return frozenset(_GRADE_WORDS[m] for m in _NAME_GRADE_RE.findall(folded_name))
+
+
+def grade_fit(message: frozenset[str], name: frozenset[str]) -> float:
+    """1 when the grade the message names is one the procedure covers, 0 when it is not, 0.5 when
+    either side names none."""
+    if not message or not name:
+        return 0.5
+    return 1.0 if message & name else 0.0

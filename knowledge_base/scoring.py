@@ -33,6 +33,8 @@ FEATURES = (
     "phrase",           # the message contains the full name or an alias as a phrase (0..1, by length)
     "level_pref",       # 1 for the variant a provincial citizen needs (or the level they named)
     "age_fit",          # the age the message states is in the name's range ("dưới 14 tuổi"); 0.5 unknown
+    "residence_fit",    # message and name agree on where the applicant lives (ở trong nước / ở nước ngoài)
+    "grade_fit",        # the construction grade the message names ("công trình cấp I") is the name's
 )
 
 CONFIDENCE_FEATURES = ("top_score", "margin", "top_dense", "top_title_folded", "top_phrase", "query_known",
@@ -68,7 +70,8 @@ class Calibration:
                             "lexical_best": 1.0, "op_match": 1.0, "op_plain": 0.5,
                             "foreign_fit": 0.5, "audience_fit": 0.5,
                             "mobile_fit": 0.5, "rare_coverage": 1.0, "dense": 6.0, "dense_rank": 1.0, "phrase": 2.0,
-                            "level_pref": 0.3, "age_fit": 1.0},
+                            "level_pref": 0.3, "age_fit": 1.0,
+                            "residence_fit": 1.0, "grade_fit": 1.0},
             confidence_weights={"top_score": 1.0, "margin": 1.0, "top_dense": 10.0,
                                 "top_title_folded": 2.0, "top_phrase": 1.0, "query_known": 2.0},
             confidence_bias=-14.0,

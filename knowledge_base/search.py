@@ -26,9 +26,10 @@ from knowledge_base.index import HybridIndex, load_or_build
 from knowledge_base.normalize import normalize_query
 from knowledge_base.cues import message_cues, without_question_phrases
 from knowledge_base.diacritics import encoder_text
-from knowledge_base.facets import (age_fit, audience_fit, audience_kinds, foreign_fit, message_age,
-                                   message_from_organisation, message_is_foreign, message_wants_mobile,
-                                   name_age_range, name_is_foreign, name_is_mobile)
+from knowledge_base.facets import (age_fit, audience_fit, audience_kinds, foreign_fit, grade_fit, message_age,
+                                   message_from_organisation, message_grades, message_is_foreign,
+                                   message_residence, message_wants_mobile, name_age_range, name_grades,
+                                   name_is_foreign, name_is_mobile, name_residence, residence_fit)
 from knowledge_base.normalize import fold_accents
 from knowledge_base.operations import message_operations, name_operations, operation_features
 from knowledge_base.scoring import (Calibration, confidence_features, content_words, coverage,
@@ -112,6 +113,9 @@ class ProcedureSearch:
         self._foreign = [name_is_foreign(" ".join(tokens)) for tokens in self._base_tokens]
         self._mobile = [name_is_mobile(" ".join(tokens)) for tokens in self._base_tokens]
         self._ages = [name_age_range(" ".join(tokens)) for tokens in self._base_tokens]
+        self._residence = [name_residence(" ".join(tokens)) for tokens in self._base_tokens]
+        self._grades = [name_grades(" ".join(tokens)) for tokens in self._base_tokens]
+        self._mobile_rows = [row for row, mobile in enumerate(self._mobile) if mobile]
         # A catalog word is "rare" when few names use it: it names the thing asked about.
         self._rare_idf = float(np.log(1.0 + (len(index.procedures) - RARE_DOC_FREQ + 0.5) / (RARE_DOC_FREQ + 0.5)))
         self._serves = [audience_kinds(fold_accents(p.audience or "").lower()) for p in index.procedures]
@@ -195,6 +199,14 @@ class ProcedureSearch:
             if row not in seen:
                 seen.add(row)
                 candidates.append(row)
+        mobile = message_wants_mobile(query_folded)
+        if mobile:
+            # The few "lưu động" procedures are candidates whenever the officer is asked to come:
+            # the message describes the situation, rarely the procedure's words.
+            for row in self._mobile_rows:
+                if row not in seen:
+                    seen.add(row)
+                    candidates.append(row)
         # Level variants of a candidate are candidates too, so the right variant can be chosen.
         for row in list(candidates):
             for other in self._groups.get(idx.group_keys[row], ()):
@@ -206,8 +218,8 @@ class ProcedureSearch:
         topic_words = content_words(norm.folded_tokens)
         asked_ops = message_operations(query_folded)
         foreign, from_org = message_is_foreign(query_folded), message_from_organisation(query_folded)
-        mobile = message_wants_mobile(query_folded)
         age = message_age(query_folded)
+        residence, grades = message_residence(query_folded), message_grades(query_folded)
         rare_words = {t for t in topic_words if self._idf.get(t, 0.0) >= self._rare_idf}
         feats = []
         for row in candidates:
@@ -230,6 +242,8 @@ class ProcedureSearch:
             f["phrase"] = phrase_score(query_folded, idx.folded_phrases[row])
             f["level_pref"] = 1.0 if levels.preference(idx.variant_levels[row], wanted) == 0 else 0.0
             f["age_fit"] = age_fit(age, self._ages[row])
+            f["residence_fit"] = residence_fit(residence, self._residence[row])
+            f["grade_fit"] = grade_fit(grades, self._grades[row])
             feats.append(f)
         known = [t for t in norm.folded_tokens if len(t) > 1]
         context = {

@@ -1,8 +1,9 @@
 import pytest
 
-from knowledge_base.facets import (age_fit, audience_fit, audience_kinds, foreign_fit, message_age, name_age_range,
-                                   message_from_organisation,
-                                   message_is_foreign, name_is_foreign)
+from knowledge_base.facets import (ABROAD, DOMESTIC, age_fit, audience_fit, audience_kinds, foreign_fit, grade_fit,
+                                   message_age, message_from_organisation, message_grades, message_is_foreign,
+                                   message_residence, name_age_range, name_grades, name_is_foreign,
+                                   name_residence, residence_fit)
 from knowledge_base.levels import base_name
 from knowledge_base.normalize import normalize_query
 from knowledge_base.operations import (AMEND, CANCEL, EXCHANGE, EXTEND, REISSUE, REREGISTER, REVIEW, REVOKE,
@@ -112,3 +113,36 @@ def test_age_ranges_of_names_and_fit():
     assert age_fit(10, under) == 1.0 and age_fit(10, adult) == 0.0
     assert age_fit(14, adult) == 1.0 and age_fit(14, under) == 0.0
     assert age_fit(None, under) == age_fit(10, None) == 0.5
+
+
+@pytest.mark.parametrize("message, residence", [
+    ("tôi đang sống ở Pháp muốn nhập quốc tịch việt nam", ABROAD),
+    ("nộp hồ sơ ở đại sứ quán được không", ABROAD),
+    ("em đang ở Đà Nẵng, muốn xin nhập quốc tịch", DOMESTIC),
+    ("dinh cu o duc roi muon ve nuoc", None),  # says both: abroad now, coming home
+    ("thủ tục nhập quốc tịch việt nam", None),
+])
+def test_message_residence(message, residence):
+    assert message_residence(folded(message)) == residence
+
+
+def test_name_residence_and_fit():
+    abroad = name_residence(folded("Nhập quốc tịch Việt Nam ở nước ngoài"))
+    domestic = name_residence(folded("Nhập quốc tịch Việt Nam ở trong nước"))
+    assert (abroad, domestic) == (ABROAD, DOMESTIC)
+    assert name_residence(folded("Đăng ký thường trú")) is None
+    assert residence_fit(ABROAD, abroad) == 1.0 and residence_fit(ABROAD, domestic) == 0.0
+    assert residence_fit(None, domestic) == 0.5 and residence_fit(DOMESTIC, None) == 0.5
+    # Where the applicant lives is not a foreign element of the procedure.
+    assert not name_is_foreign(folded("Thôi quốc tịch Việt Nam ở nước ngoài"))
+
+
+def test_construction_grades():
+    assert message_grades(folded("xin giấy phép xây dựng công trình cấp I")) == {"1"}
+    assert message_grades(folded("công trình cấp đặc biệt")) == {"special"}
+    assert message_grades(folded("cấp lại căn cước")) == frozenset()  # "cấp" as the verb, no building
+    province = name_grades(folded("Cấp giấy phép xây dựng mới đối với công trình cấp đặc biệt, cấp I, cấp II"))
+    commune = name_grades(folded("Cấp giấy phép xây dựng mới đối với công trình cấp III, cấp IV"))
+    assert province == {"special", "1", "2"} and commune == {"3", "4"}
+    assert grade_fit(frozenset({"1"}), province) == 1.0 and grade_fit(frozenset({"1"}), commune) == 0.0
+    assert grade_fit(frozenset(), commune) == 0.5
