@@ -4,18 +4,28 @@ If the action server is down or a message makes the dialogue fail, Rasa logs the
 nothing: the citizen would wait forever. These channels count what the bot sends for each message
 and, when it sent nothing, reply with a short apology instead (never a stack trace). Routes and
 payloads are exactly Rasa's (`/webhooks/rest/webhook`, socket.io at `/socket.io`).
+
+REST is request/response: what the bot says between two messages (an operator's reply sent
+through Rasa's trigger_intent API with `output_channel=rest`) waits in a mailbox (a SQLite file,
+RASA_MAILBOX_DB, default var/rasa/mailbox.db) and comes first in the reply to the citizen's next
+message.
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 import logging
+import os
 import re
+import sqlite3
+import time
 import uuid
-from typing import Any, Awaitable, Callable, Dict, Text
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
-from rasa.core.channels.channel import OutputChannel, UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
@@ -97,13 +107,90 @@ def guard(on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable[[
     return guarded
 
 
+class Mailbox:
+    """Bot messages for REST citizens, kept until their next message (survives a restart)."""
+
+    def __init__(self, path: Optional[Path] = None) -> None:
+        root = Path(__file__).resolve().parent.parent
+        self.path = Path(path or os.environ.get("RASA_MAILBOX_DB") or root / "var" / "rasa" / "mailbox.db")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.execute("CREATE TABLE IF NOT EXISTS mailbox (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+                       "recipient TEXT NOT NULL, message TEXT NOT NULL, created_at REAL NOT NULL)")
+            db.execute("CREATE INDEX IF NOT EXISTS mailbox_recipient ON mailbox (recipient, id)")
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.path, timeout=30, isolation_level=None)
+
+    def put(self, recipient: Text, message: Dict[Text, Any]) -> None:
+        with self._connect() as db:
+            db.execute("INSERT INTO mailbox (recipient, message, created_at) VALUES (?, ?, ?)",
+                       (recipient, json.dumps(message, ensure_ascii=False), time.time()))
+
+    def take(self, recipient: Text) -> List[Dict[Text, Any]]:
+        db = self._connect()
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            rows = db.execute("SELECT id, message FROM mailbox WHERE recipient = ? ORDER BY id",
+                              (recipient,)).fetchall()
+            db.execute("DELETE FROM mailbox WHERE recipient = ? AND id <= ?",
+                       (recipient, rows[-1][0] if rows else -1))
+            db.execute("COMMIT")
+        except Exception:
+            db.execute("ROLLBACK")
+            raise
+        finally:
+            db.close()
+        return [json.loads(message) for _id, message in rows]
+
+
+class MailboxOutputChannel(CollectingOutputChannel):
+    """The REST channel's output between messages: into the mailbox."""
+
+    def __init__(self, mailbox: Mailbox) -> None:
+        super().__init__()
+        self.mailbox = mailbox
+
+    @classmethod
+    def name(cls) -> Text:
+        return "rest"
+
+    async def _persist_message(self, message: Dict[Text, Any]) -> None:
+        await super()._persist_message(message)
+        self.mailbox.put(message.get("recipient_id") or "", message)
+
+
+def with_mailbox(mailbox: Mailbox, handler: Callable[[UserMessage], Awaitable[Any]]
+                 ) -> Callable[[UserMessage], Awaitable[None]]:
+    """Deliver what waits in the mailbox first, then handle the message."""
+
+    async def handle(message: UserMessage) -> None:
+        for waiting in mailbox.take(message.sender_id):
+            await message.output_channel._persist_message(waiting)  # type: ignore[attr-defined]
+        await handler(message)
+
+    return handle
+
+
 class RestInputWithFallback(RestInput):
     @classmethod
     def name(cls) -> Text:
         return "rest"
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.mailbox: Optional[Mailbox] = None
+
+    def _mailbox(self) -> Mailbox:
+        if self.mailbox is None:
+            self.mailbox = Mailbox()
+        return self.mailbox
+
+    def get_output_channel(self) -> Optional[OutputChannel]:
+        return MailboxOutputChannel(self._mailbox())
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
-        return super().blueprint(guard(on_new_message))
+        return super().blueprint(with_mailbox(self._mailbox(), guard(on_new_message)))
 
 
 # What a widget may use as its session id (it makes a 32-character hex one); anything else gets a

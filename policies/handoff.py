@@ -4,7 +4,7 @@ After escalation the ticket's conversation belongs to a person (slot `handoff_ac
 message the citizen sends then goes to the operator (`action_relay_to_operator`, which attaches
 it to the ticket) instead of being answered by the bot; the bot resumes when the backend hands the
 conversation back (an `EXTERNAL_` intent, which this policy lets through, as it does Rasa's own
-commands such as /restart).
+commands such as /restart and a question about the ticket's status).
 
 A policy rather than rules, because "any message while handed off" would need a rule per intent.
 Its priority is above RulePolicy's (4), so its certain prediction wins a tie.
@@ -12,7 +12,7 @@ Its priority is above RulePolicy's (4), so its certain prediction wins a tie.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Sequence, Text
 
 from rasa.core.policies.policy import Policy, PolicyPrediction
 from rasa.engine.graph import ExecutionContext
@@ -26,15 +26,17 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 
 def relay_decision(handoff_active: bool, latest_action: Optional[str], intent: Optional[str],
-                   relay_action: str) -> Optional[str]:
-    """The action to run, or None to let the other policies decide (pure, unit-tested)."""
+                   relay_action: str, bot_intents: Sequence[str] = ()) -> Optional[str]:
+    """The action to run, or None to let the other policies decide (pure, unit-tested).
+    `bot_intents` stay with the bot even then (a status question needs no operator)."""
     if not handoff_active:
         return None
     if latest_action == relay_action:
         return ACTION_LISTEN_NAME
     if latest_action != ACTION_LISTEN_NAME:
         return None
-    if intent and (intent.startswith("EXTERNAL_") or intent in (USER_INTENT_RESTART, USER_INTENT_SESSION_START)):
+    if intent and (intent.startswith("EXTERNAL_") or intent in (USER_INTENT_RESTART, USER_INTENT_SESSION_START)
+                   or intent in bot_intents):
         return None
     return relay_action
 
@@ -43,7 +45,8 @@ def relay_decision(handoff_active: bool, latest_action: Optional[str], intent: O
 class HandoffPolicy(Policy):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"priority": 5, "slot": "handoff_active", "relay_action": "action_relay_to_operator"}
+        return {"priority": 5, "slot": "handoff_active", "relay_action": "action_relay_to_operator",
+                "bot_intents": ["check_ticket_status"]}
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                  execution_context: ExecutionContext, featurizer=None) -> None:
@@ -61,7 +64,7 @@ class HandoffPolicy(Policy):
         probabilities = self._default_predictions(domain)
         intent = (tracker.latest_message.intent or {}).get("name") if tracker.latest_message else None
         action = relay_decision(bool(tracker.get_slot(self.config["slot"])), tracker.latest_action_name, intent,
-                                self.config["relay_action"])
+                                self.config["relay_action"], self.config.get("bot_intents") or ())
         if action is not None:
             probabilities[domain.index_for_action(action)] = 1.0
         return self._prediction(probabilities)

@@ -124,3 +124,32 @@ def test_socketio_over_a_real_websocket(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_rest_mailbox_keeps_messages_between_turns_and_delivers_them_first(tmp_path):
+    from connectors.rasa_channels import Mailbox, MailboxOutputChannel, with_mailbox
+
+    mailbox = Mailbox(tmp_path / "mailbox.db")
+    pushed = MailboxOutputChannel(mailbox)  # what trigger_intent(output_channel=rest) writes to
+    asyncio.run(pushed.send_text_message("citizen-1", "Tổng đài viên: đèn sẽ được sửa trong tuần"))
+    asyncio.run(pushed.send_text_message("citizen-2", "cho người khác"))
+
+    async def handler(message):
+        await message.output_channel.send_response(message.sender_id, {"text": "Tin nhắn đã được chuyển"})
+
+    collector = CollectingOutputChannel()
+    asyncio.run(with_mailbox(Mailbox(tmp_path / "mailbox.db"), handler)(  # a restart keeps the mail
+        UserMessage("đèn vẫn tắt", collector, "citizen-1", input_channel="rest")))
+    assert [m["text"] for m in collector.messages] == ["Tổng đài viên: đèn sẽ được sửa trong tuần",
+                                                       "Tin nhắn đã được chuyển"]
+    assert mailbox.take("citizen-1") == []  # delivered once
+    assert [m["text"] for m in mailbox.take("citizen-2")] == ["cho người khác"]
+
+
+def test_rest_channel_pushes_into_its_mailbox(tmp_path, monkeypatch):
+    from connectors.rasa_channels import MailboxOutputChannel
+
+    monkeypatch.setenv("RASA_MAILBOX_DB", str(tmp_path / "mailbox.db"))
+    channel = RestInputWithFallback()
+    output = channel.get_output_channel()
+    assert isinstance(output, MailboxOutputChannel) and output.name() == "rest"

@@ -26,9 +26,10 @@ ROOT = Path(__file__).resolve().parents[2]
     (True, ACTION_LISTEN_NAME, "EXTERNAL_ticket_update", None),  # the backend's updates pass
     (True, ACTION_LISTEN_NAME, "restart", None),            # so does /restart
     (True, "action_ticket_update", "EXTERNAL_ticket_update", None),
+    (True, ACTION_LISTEN_NAME, "check_ticket_status", None),  # the bot knows the status itself
 ])
 def test_relay_decision(active, latest, intent, expected):
-    assert relay_decision(active, latest, intent, RELAY) == expected
+    assert relay_decision(active, latest, intent, RELAY, ["check_ticket_status"]) == expected
 
 
 @pytest.fixture
