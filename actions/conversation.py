@@ -42,6 +42,21 @@ cung luon nua vay thi sao the con ve lam sao nhu the nao bao gio khi nao mat bao
 """.split())
 
 
+# Words that show a status question is about a ticket or a file already submitted (accent-folded,
+# after abbreviation expansion). Without any of them, "cà vẹt bị mất rồi, giờ xin cấp lại" is a
+# procedure question the classifier mistook for a status check.
+_TICKET_PHRASES = ("phan anh", "kien nghi", "ho so", "tien do", "tra cuu", "xu ly", "ket qua", "ma phieu",
+                   "ticket", "phieu", "tiep nhan", "phan hoi", "tra loi", "da gui", "da nop", "duyet",
+                   "toi dau", "den dau", "sao roi", "the nao roi")
+
+
+def asks_about_a_ticket(text: str) -> bool:
+    """True when a message the classifier read as a status check mentions a ticket, a submitted
+    file or its progress at all; False when it only describes a situation."""
+    folded = " " + normalize_query(text).folded + " "
+    return any(f" {phrase} " in folded for phrase in _TICKET_PHRASES)
+
+
 @dataclass
 class Choice:
     code: str

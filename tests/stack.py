@@ -66,13 +66,15 @@ def process(argv: list[str], log: Path, env: dict[str, str] | None = None, healt
 
 
 RASA_API_TOKEN = "test-rasa-token"
+BACKEND_BOT_TOKEN = "test-bot-token"  # the backend processes tests start and the action server share it
 
 
 def action_server(port: int, log: Path, backend_port: int | None = None, rasa_port: int | None = None,
                   outbox: Path | None = None):
     """The action server; with `backend_port` it talks to that backend (otherwise to a port where
     nothing listens: tickets then wait in the outbox), with `rasa_port` it can push to Rasa."""
-    env = {"BACKEND_URL": f"http://127.0.0.1:{backend_port or 9}", "RASA_API_TOKEN": RASA_API_TOKEN,
+    env = {"BACKEND_URL": f"http://127.0.0.1:{backend_port or 9}", "BACKEND_BOT_TOKEN": BACKEND_BOT_TOKEN,
+           "RASA_API_TOKEN": RASA_API_TOKEN,
            "TICKET_OUTBOX_DB": str(outbox or log.with_name(log.stem + "-outbox.db")), "OUTBOX_RETRY_SECONDS": "1"}
     if rasa_port:
         env["RASA_URL"] = f"http://127.0.0.1:{rasa_port}"

@@ -85,3 +85,17 @@ def test_out_of_scope_is_overridden_only_by_a_very_sure_single_procedure():
         FakeResult([FakeHit("1.000001"), FakeHit("1.000002")], confident=True, ambiguous=True, confidence=0.97))
     assert not conv.answers_despite_out_of_scope(FakeResult([], confident=False, confidence=0.0))
     assert not conv.answers_despite_out_of_scope(FakeResult([FakeHit("1.000001")], confident=False, confidence=0.95))
+
+
+@pytest.mark.parametrize("text", ["tra cứu phản ánh PA-2612-483105", "tra cuu phan anh", "hồ sơ của tôi thế nào",
+                                  "ho so cua toi the nao roi", "phiếu của em tới đâu rồi", "kien nghi cua toi",
+                                  "hồ sơ sang tên xe em nộp tuần trước giờ tới đâu rồi ạ",
+                                  "cái đơn em gửi hôm qua xử lý chưa"])
+def test_status_questions_mention_a_ticket(text):
+    assert conv.asks_about_a_ticket(text)
+
+
+@pytest.mark.parametrize("text", ["cà vẹt xe máy của em bị mất rồi, giờ xin cấp lại",
+                                  "ca vet xe may bi mat roi gio xin cap lai", "thẻ căn cước bị gãy", ""])
+def test_described_situations_do_not_mention_a_ticket(text):
+    assert not conv.asks_about_a_ticket(text)

@@ -118,12 +118,29 @@ def test_unsure_and_out_of_scope_offer_a_human_and_never_answer(stack):
         assert "/request_human" in payloads or "/affirm" in payloads
 
 
-def test_complaint_offers_a_human_and_accepting_reaches_the_hand_off(stack):
+def test_complaint_starts_the_ticket_form_which_asks_only_what_is_missing_and_can_be_cancelled(stack):
     sender = new_sender()
-    offer = texts(say(stack["rasa"], sender, "karaoke hàng xóm hát tới 1h sáng, ồn quá không ngủ được"))
-    assert "tổng đài viên" in offer
-    handoff = texts(say(stack["rasa"], sender, "có"))
-    assert "ghi nhận yêu cầu gặp tổng đài viên" in handoff
+    first = texts(say(stack["rasa"], sender, "karaoke hàng xóm hát tới 1h sáng, ồn quá không ngủ được"))
+    assert "phản ánh" in first and "ở đâu" in first, first  # the message said what, not where
+    assert "số điện thoại" in texts(say(stack["rasa"], sender, "xóm 3 thôn Đông"))
+    assert "chưa đúng" in texts(say(stack["rasa"], sender, "12345"))  # not a Vietnamese number
+    assert "đã hủy" in texts(say(stack["rasa"], sender, "hủy"))
+    # The bot is itself again.
+    assert "1.004222" in texts(say(stack["rasa"], sender, "đăng ký thường trú hết bao nhiêu tiền"))
+
+
+def test_asking_for_a_person_asks_what_it_is_about(stack):
+    sender = new_sender()
+    reply = texts(say(stack["rasa"], sender, "cho gặp tổng đài viên"))
+    assert "tổng đài viên" in reply and "nội dung" in reply, reply
+
+
+def test_an_accepted_offer_keeps_the_unanswered_question(stack):
+    sender = new_sender()
+    offer = say(stack["rasa"], sender, "hôm nay trời có mưa không")
+    assert "/affirm" in [b["payload"] for r in offer for b in r.get("buttons") or []]
+    reply = texts(say(stack["rasa"], sender, "có"))
+    assert "số điện thoại" in reply and "nội dung" not in reply, reply  # the question is the description
 
 
 def test_action_server_down_gives_a_polite_reply(tmp_path):
