@@ -57,6 +57,11 @@ def asks_about_a_ticket(text: str) -> bool:
     return any(f" {phrase} " in folded for phrase in _TICKET_PHRASES)
 
 
+def mentions_a_file(text: str) -> bool:
+    """"hồ sơ", "hs": the citizen may mean an administrative file rather than a 1022 ticket."""
+    return " ho so " in " " + normalize_query(text).folded + " "
+
+
 @dataclass
 class Choice:
     code: str

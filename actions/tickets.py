@@ -26,6 +26,9 @@ from backend.app.services.ticket_codes import normalize_ticket_code
 logger = logging.getLogger(__name__)
 
 ASK_CODE = ("Anh/Chị vui lòng cho em mã phiếu tiếp nhận (ví dụ: PA-2612-483105) để em tra cứu ạ.")
+# "Hồ sơ" may also be an administrative file submitted at a one-stop desk, which is not a 1022 ticket.
+FILE_ELSEWHERE = ("\nNếu Anh/Chị hỏi về hồ sơ thủ tục hành chính đã nộp, Anh/Chị tra cứu bằng mã hồ sơ trên "
+                  "giấy tiếp nhận tại Cổng Dịch vụ công quốc gia (dichvucong.gov.vn) hoặc tại nơi đã nộp hồ sơ.")
 STOPPED = "stopped"  # phone_last4 when the citizen gave up verifying
 _CODE_IN_TEXT = re.compile(r"\b(?:hd|pa|yc)[-. ]?\d{4}[-. ]?\d{6}\b", re.IGNORECASE)
 
@@ -76,7 +79,8 @@ class ActionCheckTicketStatus(Action):
             if not code:
                 mine = escalation._client.tickets_of(tracker.sender_id)
                 if not mine:
-                    dispatcher.utter_message(text=ASK_CODE)
+                    dispatcher.utter_message(text=ASK_CODE + (FILE_ELSEWHERE if conversation.mentions_a_file(text)
+                                                              else ""))
                     return []
                 code = mine[0]["code"]
             status = escalation._client.citizen_status(code, sender_id=tracker.sender_id, phone_last4=last4)

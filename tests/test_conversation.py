@@ -99,3 +99,8 @@ def test_status_questions_mention_a_ticket(text):
                                   "ca vet xe may bi mat roi gio xin cap lai", "thẻ căn cước bị gãy", ""])
 def test_described_situations_do_not_mention_a_ticket(text):
     assert not conv.asks_about_a_ticket(text)
+
+
+def test_a_file_may_be_an_administrative_file_not_a_ticket():
+    assert conv.mentions_a_file("hồ sơ của tôi thế nào") and conv.mentions_a_file("hs cua e toi dau roi")
+    assert not conv.mentions_a_file("phản ánh của tôi tới đâu rồi")

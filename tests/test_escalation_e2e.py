@@ -109,7 +109,7 @@ def test_complaint_operator_reply_status_closing_and_rating(loop):
     assert answer in next_turn[0]["text"], next_turn
 
     # Status in the same conversation: no code needed, no phone digits asked.
-    status = texts(say(rasa, sender, "phản ánh của tôi xử lý tới đâu rồi"))
+    status = texts(say(rasa, sender, "ho so cua toi the nao"))
     assert code in status, status
 
     # Closed: the bot resumes and asks for a rating, which is stored on the ticket.
@@ -134,6 +134,13 @@ def test_a_code_from_another_conversation_needs_the_phone_digits(loop):
     asked = texts(say(rasa, stranger, f"tra cuu phan anh {code.lower()}"))
     answered = texts(say(rasa, stranger, "5678"))
     assert code in answered and "Đã tiếp nhận" in answered, answered
+
+
+def test_a_status_question_without_a_ticket_asks_for_the_code(loop):
+    reply = texts(say(loop["rasa"], "e2e-" + uuid.uuid4().hex[:10], "hồ sơ của tôi thế nào"))
+    # No ticket in this conversation: the code is asked for, and a file submitted at a desk is
+    # pointed to the national portal.
+    assert "mã phiếu" in reply and "dichvucong.gov.vn" in reply, reply
 
 
 def test_backend_down_mid_conversation_loses_nothing(tmp_path):
