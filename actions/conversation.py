@@ -50,16 +50,20 @@ _TICKET_PHRASES = ("phan anh", "kien nghi", "ho so", "tien do", "tra cuu", "xu l
                    "toi dau", "den dau", "sao roi", "the nao roi")
 
 
+def _has_phrase(text: str, phrases: tuple[str, ...]) -> bool:
+    folded = f" {normalize_query(text).folded} "
+    return any(f" {phrase} " in folded for phrase in phrases)
+
+
 def asks_about_a_ticket(text: str) -> bool:
     """True when a message the classifier read as a status check mentions a ticket, a submitted
     file or its progress at all; False when it only describes a situation."""
-    folded = " " + normalize_query(text).folded + " "
-    return any(f" {phrase} " in folded for phrase in _TICKET_PHRASES)
+    return _has_phrase(text, _TICKET_PHRASES)
 
 
 def mentions_a_file(text: str) -> bool:
     """"hồ sơ", "hs": the citizen may mean an administrative file rather than a 1022 ticket."""
-    return " ho so " in " " + normalize_query(text).folded + " "
+    return _has_phrase(text, ("ho so",))
 
 
 @dataclass

@@ -59,6 +59,18 @@ def answer_events(dispatcher: CollectingDispatcher, code: str, aspects: list[str
             SlotSet("pending_aspects", None), SlotSet("human_offered", False)]
 
 
+def answer_if_sure(dispatcher: CollectingDispatcher, text: str) -> list[dict[str, Any]] | None:
+    """Answer a message another intent claimed (out of scope, report, status check) when the knowledge
+    base is very sure it names one procedure; None when it is not (the caller goes on)."""
+    if not text.strip() or text.startswith("/"):
+        return None
+    result = search_engine().search(text)
+    if not conversation.answers_despite_out_of_scope(result):
+        return None
+    hit = result.hits[0]
+    return answer_events(dispatcher, hit.code, list(result.aspects), hit.variants)
+
+
 def other_levels(code: str, variants) -> list:
     """One variant per level other than the answered procedure's own level."""
     seen, out = {search_engine().variant_level(code)}, []
@@ -141,11 +153,9 @@ class ActionOutOfScope(Action):
         return "action_out_of_scope"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
-        text = (tracker.latest_message or {}).get("text") or ""
-        result = search_engine().search(text) if text.strip() and not text.startswith("/") else None
-        if result is not None and conversation.answers_despite_out_of_scope(result):
-            hit = result.hits[0]
-            return answer_events(dispatcher, hit.code, list(result.aspects), hit.variants)
+        answered = answer_if_sure(dispatcher, (tracker.latest_message or {}).get("text") or "")
+        if answered is not None:
+            return answered
         *said, offer = self.replies
         for text in said:
             dispatcher.utter_message(text=text)
@@ -162,11 +172,9 @@ class ActionReportProblem(Action):
         return "action_report_problem"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
-        text = (tracker.latest_message or {}).get("text") or ""
-        result = search_engine().search(text) if text.strip() and not text.startswith("/") else None
-        if result is not None and conversation.answers_despite_out_of_scope(result):
-            hit = result.hits[0]
-            return answer_events(dispatcher, hit.code, list(result.aspects), hit.variants)
+        answered = answer_if_sure(dispatcher, (tracker.latest_message or {}).get("text") or "")
+        if answered is not None:
+            return answered
         return escalation.escalation_events(dispatcher, tracker, COMPLAINT)
 
 

@@ -19,8 +19,7 @@ from actions import conversation, escalation
 from actions import ticket_rules as rules
 from actions.backend_api import BackendRejected, BackendUnavailable
 from actions.handoff import HUMAN_BUTTON
-from actions.knowledge import search_engine
-from actions.procedures import answer_events
+from actions.procedures import answer_if_sure
 from backend.app.services.ticket_codes import normalize_ticket_code
 
 logger = logging.getLogger(__name__)
@@ -66,14 +65,12 @@ class ActionCheckTicketStatus(Action):
             return [SlotSet("phone_last4", None)]
         text = (tracker.latest_message or {}).get("text") or ""
         in_message = code_in(tracker)
-        if not in_message and not last4 and text and not text.startswith("/") \
-                and not conversation.asks_about_a_ticket(text):
+        if not in_message and not last4 and not conversation.asks_about_a_ticket(text):
             # No ticket word at all: a situation ("cà vẹt bị mất rồi, giờ xin cấp lại") that the
             # knowledge base may know for sure is a procedure question.
-            result = search_engine().search(text)
-            if conversation.answers_despite_out_of_scope(result):
-                hit = result.hits[0]
-                return answer_events(dispatcher, hit.code, list(result.aspects), hit.variants)
+            answered = answer_if_sure(dispatcher, text)
+            if answered is not None:
+                return answered
         code = in_message or normalize_ticket_code(tracker.get_slot("ticket_code") or "")
         try:
             if not code:
