@@ -37,8 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from knowledge_base.bench import machine  # noqa: E402
-from tests.stack import (APP_PY, BACKEND_BOT_TOKEN, MODEL, RASA_PY, action_server, free_port,  # noqa: E402
-                         process, rasa_server, say, warm_up)
+from tests.stack import (MODEL, RASA_PY, action_server, backend_server, free_port, rasa_server,  # noqa: E402
+                         say, warm_up)
 
 DOC = ROOT / "docs" / "benchmarks.md"
 START, END = "<!-- assistant:start -->", "<!-- assistant:end -->"
@@ -247,10 +247,7 @@ def main() -> int:
         print(f">> intent macro-F1 {cv['intent_macro_f1']:.3f}", file=sys.stderr)
 
     action_port, rasa_port, backend_port = free_port(), free_port(), free_port()
-    with process([str(APP_PY), "-m", "uvicorn", "backend.app.main:app", "--port", str(backend_port)],
-                 tmp / "backend.log", health_url=f"http://127.0.0.1:{backend_port}/health",
-                 env={"DATABASE_URL": f"sqlite:///{tmp / 'backend.db'}", "BACKEND_BOT_TOKEN": BACKEND_BOT_TOKEN,
-                      "BACKEND_LOAD_KB": "0"}) as backend, \
+    with backend_server(backend_port, tmp / "backend.db", tmp / "backend.log") as backend, \
             action_server(action_port, tmp / "actions.log", backend_port=backend_port,
                           rasa_port=rasa_port) as actions, \
             rasa_server(rasa_port, action_port, tmp, tmp / "rasa.log") as rasa:

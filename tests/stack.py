@@ -69,6 +69,17 @@ RASA_API_TOKEN = "test-rasa-token"
 BACKEND_BOT_TOKEN = "test-bot-token"  # the backend processes tests start and the action server share it
 
 
+def backend_server(port: int, database: Path, log: Path, rasa_port: int | None = None):
+    """The backend on its own SQLite file, without the knowledge base; with `rasa_port` its delivery
+    dispatcher sends to that Rasa every half second."""
+    env = {"DATABASE_URL": f"sqlite:///{database}", "BACKEND_BOT_TOKEN": BACKEND_BOT_TOKEN, "BACKEND_LOAD_KB": "0"}
+    if rasa_port:
+        env.update({"RASA_URL": f"http://127.0.0.1:{rasa_port}", "RASA_API_TOKEN": RASA_API_TOKEN,
+                    "DELIVERY_POLL_SECONDS": "0.5"})
+    return process([str(APP_PY), "-m", "uvicorn", "backend.app.main:app", "--host", "127.0.0.1",
+                    "--port", str(port)], log, env=env, health_url=f"http://127.0.0.1:{port}/health")
+
+
 def action_server(port: int, log: Path, backend_port: int | None = None, rasa_port: int | None = None,
                   outbox: Path | None = None):
     """The action server; with `backend_port` it talks to that backend (otherwise to a port where

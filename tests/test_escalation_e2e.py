@@ -18,27 +18,18 @@ import uuid
 
 import pytest
 
-from tests.stack import (APP_PY, BACKEND_BOT_TOKEN, MODEL, RASA_API_TOKEN, action_server, free_port, process,
+from tests.stack import (BACKEND_BOT_TOKEN, MODEL, RASA_API_TOKEN, action_server, backend_server, free_port,
                          rasa_server, say, texts, warm_up)
 
 pytestmark = pytest.mark.skipif(not MODEL.exists(), reason="no trained model: run `make model`")
 
-BOT_TOKEN = BACKEND_BOT_TOKEN
 CODE = re.compile(r"\b(?:HD|PA|YC)-\d{4}-\d{6}\b")
-
-
-def backend_process(port: int, rasa_port: int, tmp, log):
-    env = {"DATABASE_URL": f"sqlite:///{tmp / 'backend.db'}", "BACKEND_BOT_TOKEN": BOT_TOKEN,
-           "RASA_URL": f"http://127.0.0.1:{rasa_port}", "RASA_API_TOKEN": RASA_API_TOKEN,
-           "DELIVERY_POLL_SECONDS": "0.5", "BACKEND_LOAD_KB": "0"}
-    return process([str(APP_PY), "-m", "uvicorn", "backend.app.main:app", "--host", "127.0.0.1",
-                    "--port", str(port)], log, env=env, health_url=f"http://127.0.0.1:{port}/health")
 
 
 def api(port: int, method: str, path: str, body: dict | None = None) -> dict | list:
     request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method,
                                      data=json.dumps(body).encode() if body is not None else None,
-                                     headers={"Authorization": f"Bearer {BOT_TOKEN}",
+                                     headers={"Authorization": f"Bearer {BACKEND_BOT_TOKEN}",
                                               "Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())
@@ -57,7 +48,7 @@ def wait_for(check, timeout: float = 60.0, every: float = 0.5):
 def loop(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("e2e")
     backend_port, action_port, rasa_port = free_port(), free_port(), free_port()
-    with backend_process(backend_port, rasa_port, tmp, tmp / "backend.log"), \
+    with backend_server(backend_port, tmp / "backend.db", tmp / "backend.log", rasa_port), \
             action_server(action_port, tmp / "actions.log", backend_port=backend_port, rasa_port=rasa_port,
                           outbox=tmp / "outbox.db"), \
             rasa_server(rasa_port, action_port, tmp, tmp / "rasa.log", mailbox=tmp / "mailbox.db"):
@@ -150,14 +141,14 @@ def test_backend_down_mid_conversation_loses_nothing(tmp_path):
             rasa_server(rasa_port, action_port, tmp_path, tmp_path / "rasa.log"):
         warm_up(rasa_port)
         sender = "e2e-" + uuid.uuid4().hex[:10]
-        with backend_process(backend_port, rasa_port, tmp_path, tmp_path / "backend.log"):
+        with backend_server(backend_port, tmp_path / "backend.db", tmp_path / "backend.log", rasa_port):
             say(rasa_port, sender, "Rác thải ở thôn Đông, xã Hòa An bốc mùi cả tuần nay không ai thu gom")
             say(rasa_port, sender, "0912345678")
             say(rasa_port, sender, "Lan")
         # The backend is stopped between the confirmation question and the citizen's "Gửi phiếu".
         recorded = texts(say(rasa_port, sender, "/affirm"))
         assert "đã ghi nhận" in recorded and not CODE.search(recorded), recorded
-        with backend_process(backend_port, rasa_port, tmp_path, tmp_path / "backend-2.log"):
+        with backend_server(backend_port, tmp_path / "backend.db", tmp_path / "backend-2.log", rasa_port):
             # The outbox creates the ticket once and its code reaches the conversation.
             assert wait_for(lambda: bot_said(rasa_port, sender, "đã được tiếp nhận với mã"), timeout=90)
             tickets = api(backend_port, "GET", f"/api/tickets?channel_user_id={sender}")["items"]
