@@ -151,7 +151,11 @@ class ActionTicketUpdate(Action):
         kind = delivery.get("kind")
         code = delivery.get("ticket_code") or next(tracker.get_latest_entity_values("ticket_code"), None)
         if delivery.get("text"):
-            dispatcher.utter_message(text=delivery["text"])
+            # The messaging channels read these: they report to the backend whether the platform took
+            # the message, and Messenger sends a human's late reply with the tag the backend chose.
+            extra = {k: delivery[k] for k in ("messaging_type", "message_tag") if delivery.get(k)}
+            dispatcher.utter_message(text=delivery["text"], delivery_id=str(delivery.get("id") or delivery_id),
+                                     **extra)
         events: list[dict[str, Any]] = [SlotSet("ticket_code", code)] if code else []
         if kind == "closed":
             return events + [SlotSet("handoff_active", False), SlotSet("rating_ticket", code),
