@@ -107,7 +107,7 @@ class FakePlatforms:
                 return found
             time.sleep(0.05)
         raise AssertionError(f"expected {count} request(s) to …{path_suffix} within {timeout} s; "
-                             f"got {[r['path'] for r in self.requests]}")
+                             f"got {[(r['path'], r.get('json') or r.get('form')) for r in self.requests][-5:]}")
 
     def clear(self) -> None:
         with self._lock:
