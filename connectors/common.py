@@ -135,10 +135,11 @@ def buttons_from_rasa(buttons: list[dict[str, Any]]) -> list[Button]:
     return out
 
 
-def numbered_text(text: str, buttons: list[Button]) -> str:
-    """The reply with its options written out: '1. …' per line and how to choose."""
+def numbered_text(text: str, buttons: list[Button], start: int = 1) -> str:
+    """The reply with its options written out: '1. …' per line and how to choose. A second list in
+    the same reply continues the numbering (`start`), so every number means one option."""
     lines = [text.strip()] if text and text.strip() else []
-    lines += [f"{i}. {b.title}" for i, b in enumerate(buttons, start=1)]
+    lines += [f"{i}. {b.title}" for i, b in enumerate(buttons, start=start)]
     lines.append("Anh/Chị nhắn số thứ tự (ví dụ: 1) để chọn ạ.")
     return "\n".join(lines)
 
@@ -263,8 +264,9 @@ def scrub(text: Any) -> str:
 class DeliveryReporter:
     """Tells the backend what the platform said about a delivery (POST /api/deliveries/{id}/result)."""
 
-    backend_url: Optional[str] = field(default_factory=lambda: env_or_none("BACKEND_URL"))
-    bot_token: Optional[str] = field(default_factory=lambda: env_or_none("BACKEND_BOT_TOKEN"))
+    # The same defaults as the action server (actions/backend_api.py): the development backend.
+    backend_url: Optional[str] = field(default_factory=lambda: env_or_none("BACKEND_URL") or "http://127.0.0.1:8000")
+    bot_token: Optional[str] = field(default_factory=lambda: env_or_none("BACKEND_BOT_TOKEN") or "dev-bot-token")
     timeout_s: float = 10.0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

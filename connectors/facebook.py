@@ -116,15 +116,15 @@ def _parse_item(item: dict[str, Any]) -> MessengerEvent:
     return MessengerEvent("ignored", sender)  # delivery, read, reaction, handover...
 
 
-def quick_replies(buttons: list[Button], payload_for: Callable[[str], str] = lambda p: p) -> list[dict[str, Any]]:
-    """Messenger cuts quick-reply titles at 20 characters: they are numbered, the full titles are
-    in the text."""
+def quick_replies(buttons: list[Button], start: int = 1) -> list[dict[str, Any]]:
+    """Messenger cuts quick-reply titles at 20 characters: they are numbered (from `start`, as in
+    the text, which lists the full titles)."""
     out = []
-    for i, b in enumerate(buttons[:QUICK_REPLY_LIMIT], start=1):
+    for i, b in enumerate(buttons[:QUICK_REPLY_LIMIT], start=start):
         title = f"{i}. {b.title}"
         if len(title) > QUICK_REPLY_TITLE:
             title = title[:QUICK_REPLY_TITLE - 1].rstrip() + "…"
-        out.append({"content_type": "text", "title": title, "payload": payload_for(b.payload)[:PAYLOAD_LIMIT]})
+        out.append({"content_type": "text", "title": title, "payload": b.payload[:PAYLOAD_LIMIT]})
     return out
 
 

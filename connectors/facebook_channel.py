@@ -32,8 +32,8 @@ class MessengerOutput(PlatformOutput):
     async def deliver(self, user_id: str, text: str, buttons: List[Button], options: Dict[str, Any]) -> None:
         quick = None
         if buttons:
-            self.buttons.remember(self.channel, user_id, buttons)
-            text, quick = numbered_text(text, buttons), quick_replies(buttons)
+            start = self.offer(user_id, buttons)
+            text, quick = numbered_text(text, buttons, start), quick_replies(buttons, start)
         messaging_type = options.get("messaging_type") or "RESPONSE"
         tag = options.get("message_tag") if messaging_type == "MESSAGE_TAG" else None
         loop = asyncio.get_running_loop()

@@ -68,6 +68,14 @@ class PlatformOutput(OutputChannel):
 
     def __init__(self, buttons: ButtonMemory, reporter: DeliveryReporter) -> None:
         self.buttons, self.reporter = buttons, reporter
+        self._offered: List[Button] = []  # options offered in this reply (one instance per reply)
+
+    def offer(self, user_id: str, buttons: List[Button]) -> int:
+        """Remember the options of this reply so far; returns the number of the first new one."""
+        start = len(self._offered) + 1
+        self._offered.extend(buttons)
+        self.buttons.remember(self.channel, user_id, self._offered)
+        return start
 
     def name(self) -> Text:  # type: ignore[override]
         return self.channel

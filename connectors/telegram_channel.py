@@ -33,7 +33,7 @@ class TelegramOutput(PlatformOutput):
     async def deliver(self, user_id: str, text: str, buttons: List[Button], options: Dict[str, Any]) -> None:
         keyboard = None
         if buttons:
-            self.buttons.remember(self.channel, user_id, buttons)
+            self.offer(user_id, buttons)
             keyboard = inline_keyboard(buttons, self.payloads.key_for)
         await self.client.send_text(user_id, text, keyboard)
 

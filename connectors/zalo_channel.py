@@ -26,8 +26,7 @@ class ZaloOutput(PlatformOutput):
 
     async def deliver(self, user_id: str, text: str, buttons: List[Button], options: Dict[str, Any]) -> None:
         if buttons:
-            self.buttons.remember(self.channel, user_id, buttons)
-            text = numbered_text(text, buttons)
+            text = numbered_text(text, buttons, self.offer(user_id, buttons))
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, self.client.send_text, user_id, text)
 

@@ -68,6 +68,8 @@ def services() -> list[Service]:
             env={"ACTION_ENDPOINT_URL": os.environ.get("ACTION_ENDPOINT_URL",
                                                        f"http://127.0.0.1:{actions_port}/webhook"),
                  "RASA_TRACKER_DB": tracker_db, "RASA_TELEMETRY_ENABLED": "false",
+                 # The messaging connectors report to the backend whether a delivery reached the citizen.
+                 "BACKEND_URL": os.environ.get("BACKEND_URL", f"http://127.0.0.1:{backend_port}"),
                  "TF_CPP_MIN_LOG_LEVEL": "2", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"},
         ),
         Service(

@@ -93,14 +93,16 @@ def action_server(port: int, log: Path, backend_port: int | None = None, rasa_po
                    health_url=f"http://127.0.0.1:{port}/health")
 
 
-def rasa_server(port: int, action_port: int, tmp: Path, log: Path, mailbox: Path | None = None):
+def rasa_server(port: int, action_port: int, tmp: Path, log: Path, mailbox: Path | None = None,
+                env: dict[str, str] | None = None):
     return process(
         [str(RASA_PY), "-m", "rasa", "run", "--model", str(MODEL), "--endpoints", "bot/endpoints.yml",
          "--credentials", "bot/credentials.yml", "--port", str(port), "--interface", "127.0.0.1",
          "--enable-api", "--auth-token", RASA_API_TOKEN],
         log, env={"ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
                   "RASA_TRACKER_DB": str(tmp / "tracker.db"),
-                  "RASA_MAILBOX_DB": str(mailbox or tmp / "mailbox.db")},
+                  "RASA_MAILBOX_DB": str(mailbox or tmp / "mailbox.db"), "CHANNEL_STATE_DIR": str(tmp),
+                  **(env or {})},
         health_url=f"http://127.0.0.1:{port}/webhooks/rest/", timeout=240)
 
 

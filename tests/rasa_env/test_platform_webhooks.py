@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -40,8 +41,11 @@ async def echo_bot(message):
         await out.send_response(message.sender_id, {"text": "Tổng đài viên: hồ sơ đã chuyển Sở Xây dựng.",
                                                     "delivery_id": text.split()[1], "messaging_type": "MESSAGE_TAG",
                                                     "message_tag": "HUMAN_AGENT"})
-    elif text == "im lặng":
-        return
+    elif text == "hai danh sách":  # the answer's aspects, then the other level: two sets of choices
+        await out.send_response(message.sender_id, {"text": "Thời hạn: 8 ngày làm việc.", "buttons": [
+            {"title": "Hồ sơ cần chuẩn bị", "payload": "/ask_documents"}, {"title": "Lệ phí", "payload": "/ask_fee"}]})
+        await out.send_response(message.sender_id, {"text": "Thủ tục còn ở cấp trung ương.", "buttons": [
+            {"title": "Thực hiện tại cấp trung ương", "payload": "/choose_level{\"level\":\"central\"}"}]})
     else:
         await out.send_response(message.sender_id, {"text": f"Đã nhận [{message.sender_id}]: {text}"})
 
@@ -71,38 +75,72 @@ def post(url, body: bytes, headers=None, method="POST"):
         return e.code, e.read().decode()
 
 
+CHANNEL_SETTINGS = ("ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_OA_SECRET_KEY", "ZALO_ACCESS_TOKEN", "ZALO_REFRESH_TOKEN",
+                    "FACEBOOK_VERIFY_TOKEN", "FACEBOOK_APP_SECRET", "FACEBOOK_PAGE_ACCESS_TOKEN",
+                    "TELEGRAM_BOT_TOKEN", "TELEGRAM_SECRET_TOKEN", "TELEGRAM_MODE")
+
+
+@contextmanager
+def probe(tmp, settings):
+    """The probe server with exactly these channel settings in its environment."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in CHANNEL_SETTINGS}
+    env.update(PYTHONPATH=str(ROOT), RASA_TELEMETRY_ENABLED="false", CHANNEL_STATE_DIR=str(tmp), **settings)
+    log = open(tmp / "probe.log", "wb")
+    proc = subprocess.Popen([sys.executable, "-c", PROBE, str(port), str(ROOT)], env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}/webhooks"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if post(f"{base}/zalo/", b"", method="GET")[0] == 200:
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        raise RuntimeError((tmp / "probe.log").read_text()[-3000:])
+    try:
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()
+
+
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("probe")
     with FakePlatforms() as fake:
-        port = free_port()
-        env = dict(os.environ, PYTHONPATH=str(ROOT), RASA_TELEMETRY_ENABLED="false", CHANNEL_STATE_DIR=str(tmp),
-                   ZALO_APP_ID=APP_ID, ZALO_APP_SECRET="zalo-app-secret", ZALO_OA_SECRET_KEY=OA_SECRET,
-                   ZALO_ACCESS_TOKEN="zalo-access", ZALO_REFRESH_TOKEN="zalo-refresh", ZALO_API_BASE=fake.url,
-                   ZALO_OAUTH_BASE=fake.url, FACEBOOK_VERIFY_TOKEN="verify-me", FACEBOOK_APP_SECRET=FB_SECRET,
-                   FACEBOOK_PAGE_ACCESS_TOKEN="PAGE-TOKEN", FACEBOOK_GRAPH_BASE=fake.url,
-                   TELEGRAM_BOT_TOKEN=TG_TOKEN, TELEGRAM_SECRET_TOKEN=TG_SECRET, TELEGRAM_API_BASE=fake.url,
-                   BACKEND_URL=fake.url, BACKEND_BOT_TOKEN="bot-token")
-        log = open(tmp / "probe.log", "wb")
-        proc = subprocess.Popen([sys.executable, "-c", PROBE, str(port), str(ROOT)], env=env, stdout=log,
-                                stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}/webhooks"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if post(f"{base}/zalo/", b"", method="GET")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            proc.kill()
-            raise RuntimeError((tmp / "probe.log").read_text()[-3000:])
-        try:
+        settings = dict(ZALO_APP_ID=APP_ID, ZALO_APP_SECRET="zalo-app-secret", ZALO_OA_SECRET_KEY=OA_SECRET,
+                        ZALO_ACCESS_TOKEN="zalo-access", ZALO_REFRESH_TOKEN="zalo-refresh", ZALO_API_BASE=fake.url,
+                        ZALO_OAUTH_BASE=fake.url, FACEBOOK_VERIFY_TOKEN="verify-me", FACEBOOK_APP_SECRET=FB_SECRET,
+                        FACEBOOK_PAGE_ACCESS_TOKEN="PAGE-TOKEN", FACEBOOK_GRAPH_BASE=fake.url,
+                        TELEGRAM_BOT_TOKEN=TG_TOKEN, TELEGRAM_SECRET_TOKEN=TG_SECRET, TELEGRAM_API_BASE=fake.url,
+                        BACKEND_URL=fake.url, BACKEND_BOT_TOKEN="bot-token")
+        with probe(tmp, settings) as base:
             yield base, fake, tmp
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
-            log.close()
+
+
+def test_unconfigured_channels_answer_503_and_name_their_settings(tmp_path):
+    with probe(tmp_path, {}) as base:
+        assert json.loads(post(f"{base}/zalo/", b"", method="GET")[1])["configured"] is False
+        for channel in ("zalo", "facebook", "telegram"):
+            status, body = post(f"{base}/{channel}/webhook", b"{}")
+            assert status == 503 and json.loads(body)["missing"], (channel, body)
+
+
+def test_telegram_polling_for_local_development(tmp_path):
+    with FakePlatforms() as fake:
+        fake.queue_update({"update_id": 500, "message": {"message_id": 1, "date": 1, "text": "xin chao",
+                                                         "chat": {"id": 4242, "type": "private"},
+                                                         "from": {"id": 4242, "is_bot": False, "first_name": "B"}}})
+        with probe(tmp_path, {"TELEGRAM_BOT_TOKEN": TG_TOKEN, "TELEGRAM_API_BASE": fake.url}) as base:
+            sent = fake.wait_for("/sendMessage", timeout=30)
+            assert sent[0].payload["text"] == "Đã nhận [telegram:4242]: xin chao"
+            assert fake.sent("/deleteWebhook")  # polling and a webhook exclude each other
+            # Webhook deliveries are refused while polling (they would be handled twice).
+            assert post(f"{base}/telegram/webhook", b"{}", {"X-Telegram-Bot-Api-Secret-Token": "x"})[0] == 409
 
 
 # --- Zalo ----------------------------------------------------------------------------------------
@@ -177,6 +215,19 @@ def test_zalo_buttons_become_a_numbered_list_and_the_number_picks(stack):
     post(f"{base}/zalo/webhook", raw, headers)
     picked = fake.wait_for("/oa/message/cs", 2, where=lambda r: r["json"]["recipient"]["user_id"] == "700-btn")
     assert picked[1]["json"]["message"]["text"].endswith('/choose_procedure{"procedure_code":"2.001700"}')
+
+
+def test_two_sets_of_choices_in_one_reply_are_numbered_on(stack):
+    base, fake, _ = stack
+    raw, headers = zalo_event(text="hai danh sách", msg_id="z-two", user="700-two")
+    post(f"{base}/zalo/webhook", raw, headers)
+    offers = fake.wait_for("/oa/message/cs", 2, where=lambda r: r["json"]["recipient"]["user_id"] == "700-two")
+    assert "2. Lệ phí" in offers[0]["json"]["message"]["text"]
+    assert "3. Thực hiện tại cấp trung ương" in offers[1]["json"]["message"]["text"]
+    raw, headers = zalo_event(text="3", msg_id="z-two-3", user="700-two")
+    post(f"{base}/zalo/webhook", raw, headers)
+    picked = fake.wait_for("/oa/message/cs", 3, where=lambda r: r["json"]["recipient"]["user_id"] == "700-two")
+    assert picked[2]["json"]["message"]["text"].endswith('/choose_level{"level":"central"}')
 
 
 def test_zalo_refused_delivery_is_reported_to_the_backend(stack):
