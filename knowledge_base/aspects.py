@@ -62,6 +62,10 @@ _PATTERNS: dict[str, tuple[str, ...]] = {
         r"phai co|nhu the nao|the nao|ra sao|gi|nao|nhung gi)\b",
         r"\bgiay to (?:gi|nao|can|gom|bao gom|nhung|chuan bi|phai|kem theo|nhu the nao|ra sao)\b",
         r"\b(?:can|nhung|cac|mang|chuan bi|nop|xuat trinh|bo|loai) giay to\b",
+        # "giấy tờ làm giấy khai sinh", "hồ sơ xin cấp hộ chiếu": the papers for doing something
+        # (a "hồ sơ" only at the start and not "của tôi": "hồ sơ làm sổ đỏ của tôi..." is a file)
+        r"(?<!nop )(?<!tra )(?<!lay )\bgiay to (?:de |can de )?(?:lam|dang ky|xin|cap|doi|gia han)\b",
+        r"^ho so (?:de )?(?:lam|dang ky|xin|cap|doi|gia han)\b(?!.*\bcua (?:toi|em|minh|tui|chung toi)\b)",
         r"\b(?:can|phai) (?:co )?(?:nhung )?(?:gi|giay gi|cai gi)\b",
         r"\b(?:mang|mang theo|chuan bi|nop|xuat trinh|dem|dem theo) (?:theo )?(?:nhung )?(?:gi|cai gi)\b",
         r"\bgom (?:nhung )?gi\b",

@@ -107,7 +107,12 @@ CASES = [
         "ĐĂNG KÝ THƯỜNG TRÚ CẦN GIẤY TỜ GÌ VÀ THEO LUẬT NÀO",
         ["documents", "legal_basis"],
     ),
+    ("giay to lam giay khai sinh cho con", ["documents"]),
+    ("Giấy tờ để đăng ký kết hôn ạ", ["documents"]),
+    ("hồ sơ xin cấp hộ chiếu", ["documents"]),
     # --- nothing ---
+    ("hồ sơ làm sổ đỏ của tôi nộp từ tháng 3 chưa có", []),  # the citizen's own file, not the papers
+    ("tra cứu hồ sơ đăng ký kinh doanh", []),
     ("Tôi muốn hỏi về thủ tục đăng ký kết hôn", []),
     ("xin chào", []),
     ("cảm ơn ad nhiều", []),
