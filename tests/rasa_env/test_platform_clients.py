@@ -390,3 +390,37 @@ def test_telegram_settings_choose_polling_without_a_secret(monkeypatch):
     monkeypatch.setenv("TELEGRAM_SECRET_TOKEN", "s")
     settings = telegram.TelegramSettings.from_env()
     assert settings.polling is False and settings.api_base == telegram.API_BASE
+
+
+TOKEN_WORKER = r'''
+import sys, threading, time
+sys.path.insert(0, sys.argv[1])
+from pathlib import Path
+from connectors import zalo
+settings = zalo.ZaloSettings(app_id="1", app_secret="app-secret", oa_secret_key="k", access_token="old",
+                             refresh_token="refresh-0", api_base=sys.argv[2], oauth_base=sys.argv[2],
+                             token_file=Path(sys.argv[3]))
+client = zalo.ZaloClient(settings, sleep=lambda s: None)
+while time.time() < float(sys.argv[4]):  # start together with the other process
+    time.sleep(0.005)
+threads = [threading.Thread(target=client.send_text, args=("u", "tin")) for _ in range(4)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+'''
+
+
+def test_zalo_two_processes_spend_the_refresh_token_once(fake, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    token_file = tmp_path / "zalo-token.json"
+    zalo_client(fake, tmp_path).tokens._write(zalo.TokenPair("old", "refresh-0", time.time() + 5))
+    root = str(Path(__file__).resolve().parents[2])
+    start_at = str(time.time() + 2.0)
+    workers = [subprocess.Popen([sys.executable, "-c", TOKEN_WORKER, root, fake.url, str(token_file), start_at])
+               for _ in range(2)]
+    assert [w.wait(timeout=60) for w in workers] == [0, 0]
+    assert len(fake.sent("/v4/oa/access_token")) == 1
+    assert len(fake.sent("/oa/message/cs")) == 8
+    assert json.loads(token_file.read_text())["refresh_token"] != "refresh-0"
