@@ -19,7 +19,8 @@ def trigger_intent(sender_id: str, output_channel: str, intent: str, entities: d
     base = (os.environ.get("RASA_URL") or "http://127.0.0.1:5005").rstrip("/")
     token = os.environ.get("RASA_API_TOKEN") or "dev-rasa-token"
     with httpx.Client(timeout=httpx.Timeout(30.0, connect=3.0), transport=transport) as client:
-        response = client.post(f"{base}/conversations/{quote(sender_id, safe='')}/trigger_intent",
+        # ":" stays as is: Rasa does not percent-decode path parameters ("zalo:123" is the id).
+        response = client.post(f"{base}/conversations/{quote(sender_id, safe=':@')}/trigger_intent",
                                params={"output_channel": output_channel or "latest", "token": token},
                                json={"name": intent, "entities": entities})
     if response.status_code >= 300:

@@ -25,6 +25,9 @@ from typing import Any, Awaitable, Callable, Optional, TypeVar
 from connectors.common import Button, PlatformError, env_or_none, split_text
 
 logger = logging.getLogger(__name__)
+# httpx logs every request URL at INFO, and Telegram's URLs hold the bot token.
+logging.getLogger("httpx").setLevel(logging.WARNING)
+logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 API_BASE = "https://api.telegram.org"
 TEXT_LIMIT = 4096

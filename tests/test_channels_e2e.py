@@ -25,6 +25,7 @@ pytestmark = pytest.mark.skipif(not MODEL.exists(), reason="no trained model: ru
 ZALO_APP_ID, ZALO_OA_SECRET = "4301234567890123456", "oa-secret-e2e"
 FB_SECRET, TG_TOKEN, TG_SECRET = "fb-app-secret-e2e", "777:E2E-token", "tg_secret_e2e"
 CODE = re.compile(r"\b(?:HD|PA|YC)-\d{4}-\d{6}\b")
+STACK_FAKE = []
 
 
 def post(url: str, raw: bytes, headers: dict[str, str]) -> int:
@@ -42,6 +43,7 @@ def stack(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("channels")
     backend_port, action_port, rasa_port = free_port(), free_port(), free_port()
     with FakePlatforms() as fake:
+        STACK_FAKE.append(fake)
         channels = {
             "ZALO_APP_ID": ZALO_APP_ID, "ZALO_APP_SECRET": "zalo-app-secret", "ZALO_OA_SECRET_KEY": ZALO_OA_SECRET,
             "ZALO_ACCESS_TOKEN": "zalo-access-e2e", "ZALO_REFRESH_TOKEN": "zalo-refresh-e2e",
@@ -81,7 +83,7 @@ def wait_text(read, needle: str, timeout: float = 120.0) -> str:
         if needle in joined:
             return joined
         time.sleep(0.2)
-    raise AssertionError(f"{needle!r} never arrived; got:\n" + "\n".join(read()))
+    raise AssertionError(f"{needle!r} never arrived; got:\n" + "\n".join(read()) + "\nall requests: " + str([(r["path"], r.get("json")) for r in STACK_FAKE[0].requests][-6:]))
 
 
 def test_zalo_question_gets_the_catalog_answer(stack):

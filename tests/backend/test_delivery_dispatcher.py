@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from backend.app.main import create_app
 from backend.app.models import Delivery, Ticket
-from backend.app.services.delivery_dispatcher import DeliveryDispatcher, retry_delay
+from backend.app.services.delivery_dispatcher import DeliveryDispatcher, conversation_path, retry_delay
 from tests.backend.conftest import BOT_TOKEN, make_settings
 from tests.backend.staff import db
 from tests.backend.test_handoff_api import CHAT
@@ -128,7 +128,7 @@ def test_a_delivery_is_sent_through_rasa_trigger_intent(database_url, bot_header
         clock = Clock()
         assert dispatcher(client, clock).run_once() == 1
         (request,) = fake_rasa.requests
-        assert request["path"] == "/conversations/web%3Asender%2F7f%203a/trigger_intent"
+        assert request["path"] == "/conversations/web:sender%2F7f%203a/trigger_intent"
         assert request["query"] == {"output_channel": ["socketio"], "token": [RASA_TOKEN]}
         (delivery,) = rows(client)
         assert request["body"] == {"name": "EXTERNAL_ticket_update",
@@ -329,3 +329,10 @@ def test_the_app_runs_the_dispatcher(database_url, bot_headers, fake_rasa):
 def test_retry_delays_double_up_to_ten_minutes():
     assert [retry_delay(n, 5).total_seconds() for n in (1, 2, 3, 4)] == [5, 10, 20, 40]
     assert retry_delay(30, 5).total_seconds() == 600
+
+
+def test_conversation_ids_keep_their_colon_in_the_url():
+    # Rasa does not percent-decode path parameters: "zalo%3A123" would be another conversation.
+    assert conversation_path("zalo:7001234567890123456") == "zalo:7001234567890123456"
+    assert conversation_path("facebook:psid-1") == "facebook:psid-1"
+    assert conversation_path("a/b c") == "a%2Fb%20c"

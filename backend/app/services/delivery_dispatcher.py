@@ -60,10 +60,17 @@ class SendOutcome:
     SENT, RETRY, FAILED = "sent", "retry", "failed"
 
 
+def conversation_path(channel_user_id: str) -> str:
+    """The conversation id as a URL path segment. Rasa's Sanic does not percent-decode path
+    parameters, so "zalo:123" must travel with its colon (allowed in a path segment): "zalo%3A123"
+    would be another, empty conversation. Characters a segment cannot hold are still escaped."""
+    return quote(channel_user_id, safe=":@")
+
+
 def trigger_intent(settings: Settings, channel_user_id: str, rasa_channel: str, ticket_code: str,
                    delivery_id: int) -> tuple[str, str]:
     """One call to Rasa: (outcome, error for operators)."""
-    url = (f"{settings.rasa_url}/conversations/{quote(channel_user_id, safe='')}/trigger_intent?"
+    url = (f"{settings.rasa_url}/conversations/{conversation_path(channel_user_id)}/trigger_intent?"
            + urlencode({"output_channel": rasa_channel, "token": settings.rasa_api_token}))
     body = json.dumps({"name": TRIGGER_INTENT,
                        "entities": {"ticket_code": ticket_code, "delivery_id": str(delivery_id)}}).encode()
