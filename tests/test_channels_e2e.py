@@ -25,7 +25,6 @@ pytestmark = pytest.mark.skipif(not MODEL.exists(), reason="no trained model: ru
 ZALO_APP_ID, ZALO_OA_SECRET = "4301234567890123456", "oa-secret-e2e"
 FB_SECRET, TG_TOKEN, TG_SECRET = "fb-app-secret-e2e", "777:E2E-token", "tg_secret_e2e"
 CODE = re.compile(r"\b(?:HD|PA|YC)-\d{4}-\d{6}\b")
-STACK_FAKE = []
 
 
 def post(url: str, raw: bytes, headers: dict[str, str]) -> int:
@@ -43,7 +42,6 @@ def stack(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("channels")
     backend_port, action_port, rasa_port = free_port(), free_port(), free_port()
     with FakePlatforms() as fake:
-        STACK_FAKE.append(fake)
         channels = {
             "ZALO_APP_ID": ZALO_APP_ID, "ZALO_APP_SECRET": "zalo-app-secret", "ZALO_OA_SECRET_KEY": ZALO_OA_SECRET,
             "ZALO_ACCESS_TOKEN": "zalo-access-e2e", "ZALO_REFRESH_TOKEN": "zalo-refresh-e2e",
@@ -76,20 +74,21 @@ def zalo_texts(stack, user: str) -> list[str]:
             if r["json"]["recipient"]["user_id"] == user]
 
 
-def wait_text(read, needle: str, timeout: float = 120.0) -> str:
+def wait_text(stack, read, needle: str, timeout: float = 120.0) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         joined = "\n".join(read())
         if needle in joined:
             return joined
         time.sleep(0.2)
-    raise AssertionError(f"{needle!r} never arrived; got:\n" + "\n".join(read()) + "\nall requests: " + str([(r["path"], r.get("json")) for r in STACK_FAKE[0].requests][-6:]))
+    last = [(r["path"], r.get("json") or r.get("form")) for r in stack["fake"].requests][-5:]
+    raise AssertionError(f"{needle!r} never arrived; got:\n" + "\n".join(read()) + f"\nlast requests: {last}")
 
 
 def test_zalo_question_gets_the_catalog_answer(stack):
     user = "70" + uuid.uuid4().hex[:12]
     zalo_says(stack, user, "lam ho chieu mat bao lau")
-    answer = wait_text(lambda: zalo_texts(stack, user), "1.001456")
+    answer = wait_text(stack, lambda: zalo_texts(stack, user), "1.001456")
     assert "8 ngày làm việc" in answer.lower(), answer
     # Two sets of choices in one reply are numbered on: "1"–"4" the aspects, "5" the other level.
     assert "4. Xem đầy đủ" in answer and "5. Thực hiện tại cấp trung ương" in answer, answer
@@ -113,7 +112,7 @@ def test_messenger_question_gets_the_catalog_answer_and_a_follow_up(stack):
                 if r["json"]["recipient"]["id"] == psid and "message" in r["json"]]
 
     says("đăng ký thường trú hết bao nhiêu tiền")
-    answer = wait_text(read, "1.004222")
+    answer = wait_text(stack, read, "1.004222")
     assert "20.000" in answer, answer
     count = len(read())
     says("con lam online duoc ko")  # a follow-up about the same procedure
@@ -138,16 +137,16 @@ def test_telegram_question_gets_the_catalog_answer(stack):
         return [r.payload.get("text", "") for r in stack["fake"].sent(f"/bot{TG_TOKEN}/sendMessage")
                 if str(r.payload.get("chat_id")) == str(chat)]
 
-    answer = wait_text(read, "1.001193")
+    answer = wait_text(stack, read, "1.001193")
     assert "Giấy chứng sinh" in answer or "giấy chứng sinh" in answer, answer
 
 
 def test_zalo_complaint_ticket_and_operator_reply_through_zalo(stack):
     user = "71" + uuid.uuid4().hex[:12]
     zalo_says(stack, user, "Đèn đường ở ngõ 7 Lê Lợi, phường Hòa An bị hỏng cả tuần nay, tối rất nguy hiểm")
-    wait_text(lambda: zalo_texts(stack, user), "số điện thoại")
+    wait_text(stack, lambda: zalo_texts(stack, user), "số điện thoại")
     zalo_says(stack, user, "0912345678")
-    wait_text(lambda: zalo_texts(stack, user), "bỏ qua")
+    wait_text(stack, lambda: zalo_texts(stack, user), "bỏ qua")
     count = len(zalo_texts(stack, user))
     zalo_says(stack, user, "bỏ qua")
     deadline = time.monotonic() + 60
@@ -157,7 +156,7 @@ def test_zalo_complaint_ticket_and_operator_reply_through_zalo(stack):
     assert "ngõ 7 Lê Lợi" in confirm and "0912***678" in confirm, confirm
     assert "1. " in confirm  # the confirmation buttons as a numbered list
     zalo_says(stack, user, "1")  # picks the first option: confirm
-    created = wait_text(lambda: zalo_texts(stack, user), "PA-")
+    created = wait_text(stack, lambda: zalo_texts(stack, user), "PA-")
     code = CODE.search(created).group(0)
 
     backend = stack["backend"]
@@ -174,7 +173,7 @@ def test_zalo_complaint_ticket_and_operator_reply_through_zalo(stack):
     assert ticket["rasa_channel"] == "zalo" and ticket["channel"] == "zalo"
     answer = "Điện lực phường sẽ thay bóng đèn ngõ 7 trong ngày mai."
     api("POST", f"/api/tickets/{code}/replies", {"text": answer, "actor": "tongdaivien.demo"})
-    wait_text(lambda: zalo_texts(stack, user), answer)
+    wait_text(stack, lambda: zalo_texts(stack, user), answer)
     # The connector told the backend the platform took it: the delivery is sent, with no error.
     import sqlite3
 
