@@ -83,6 +83,29 @@ def services() -> list[Service]:
     ]
 
 
+# A messaging connector is on when these settings are in the environment (README, "Connecting the
+# messaging channels"); make run passes the whole environment through to the Rasa server.
+CHANNEL_SETTINGS = {
+    "zalo": (("ZALO_APP_ID",), ("ZALO_OA_SECRET_KEY",), ("ZALO_ACCESS_TOKEN", "ZALO_REFRESH_TOKEN")),
+    "facebook": (("FACEBOOK_VERIFY_TOKEN",), ("FACEBOOK_APP_SECRET",), ("FACEBOOK_PAGE_ACCESS_TOKEN",)),
+    "telegram": (("TELEGRAM_BOT_TOKEN",),),
+}
+
+
+def channel_summary(environ: dict[str, str]) -> str:
+    """Which messaging connectors the environment switches on, e.g. "zalo on, facebook off, ..."."""
+    parts = []
+    for channel, groups in CHANNEL_SETTINGS.items():
+        on = all(any(environ.get(name, "").strip() for name in group) for group in groups)
+        if channel == "telegram" and on:
+            mode = "webhook" if environ.get("TELEGRAM_SECRET_TOKEN", "").strip() and \
+                environ.get("TELEGRAM_MODE", "").lower() != "polling" else "polling"
+            parts.append(f"telegram on ({mode})")
+        else:
+            parts.append(f"{channel} {'on' if on else 'off'}")
+    return ", ".join(parts)
+
+
 def healthy(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
@@ -146,6 +169,7 @@ def main() -> int:
                         print(">> ready: chat at http://localhost:%s/  (REST: http://localhost:%s/webhooks/rest/webhook)"
                               % (os.environ.get("BACKEND_PORT", "8000"), os.environ.get("RASA_PORT", "5005")),
                               flush=True)
+                        print(">> messaging channels: " + channel_summary(os.environ), flush=True)
             for name, proc in children.items():
                 code = proc.poll()
                 if code is not None and not stop.is_set():
