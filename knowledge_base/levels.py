@@ -16,8 +16,8 @@ CENTRAL, PROVINCE, COMMUNE = "central", "province", "commune"
 
 # Level qualifiers inside names, on accent-folded lowercase text. Order matters: longest first.
 _QUALIFIERS = [
-    r"\(\s*thuc hien tai [^)]*\)",
-    r"\(\s*cap (?:tinh|xa|huyen|trung uong|bo)\s*\)",
+    r"\(\s*thuc hien (?:tai|o) [^)]*\)",  # "(thực hiện tại cấp tỉnh)", "(thực hiện ở cấp tỉnh)"
+    r"\(\s*cap (?:tinh|xa|huyen|trung uong|tw|bo)\s*\)",  # "(cấp TW)" is central too
     r"tai cuc quan ly xuat nhap canh,? bo cong an",
     r"tai phong quan ly xuat nhap canh,? cong an (?:cap )?tinh,? thanh pho truc thuoc trung uong",
     r"tai phong quan ly xuat nhap canh,? cong an (?:cap )?tinh",
@@ -45,7 +45,7 @@ def base_name(name: str) -> str:
 def level_of(name: str, levels: tuple[str, ...] | list[str]) -> str:
     """The level a variant is done at, from its name first (more specific), else its levels."""
     folded = fold_accents(name or "").lower()
-    if re.search(r"trung uong\)|cap trung uong|cuc quan ly xuat nhap canh|bo cong an$", folded):
+    if re.search(r"trung uong\)|cap tw\)|cap trung uong|cuc quan ly xuat nhap canh|bo cong an$", folded):
         return CENTRAL
     if re.search(r"cap tinh\)|tai cong an cap tinh|phong quan ly xuat nhap canh|cap tinh$", folded):
         return PROVINCE

@@ -33,3 +33,13 @@ def test_requested_level_and_preference():
     # Without an explicit level, a provincial citizen gets the local variant first.
     assert levels.preference(levels.PROVINCE, None) < levels.preference(levels.CENTRAL, None)
     assert levels.preference(levels.CENTRAL, levels.CENTRAL) < levels.preference(levels.PROVINCE, levels.CENTRAL)
+
+
+def test_other_spellings_of_the_level_qualifier_group_too():
+    # "(thực hiện ở cấp tỉnh)" next to the central variant without a qualifier; "(cấp TW)".
+    lao = "Cấp tem “AB” cho công dân Việt Nam xuất cảnh sang Cộng hòa dân chủ nhân dân Lào"
+    assert levels.base_name(lao + " (thực hiện ở cấp tỉnh)") == levels.base_name(lao)
+    assert levels.level_of(lao + " (thực hiện ở cấp tỉnh)", ["Cấp tỉnh"]) == levels.PROVINCE
+    permit = "Cấp giấy phép nhận chìm ở biển"
+    assert levels.base_name(permit + " (cấp TW)") == levels.base_name(permit + " (cấp tỉnh)")
+    assert levels.level_of(permit + " (cấp TW)", ["Cấp bộ"]) == levels.CENTRAL
