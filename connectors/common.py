@@ -20,7 +20,6 @@ import logging
 import os
 import re
 import sqlite3
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -268,7 +267,6 @@ class DeliveryReporter:
     backend_url: Optional[str] = field(default_factory=lambda: env_or_none("BACKEND_URL") or "http://127.0.0.1:8000")
     bot_token: Optional[str] = field(default_factory=lambda: env_or_none("BACKEND_BOT_TOKEN") or "dev-bot-token")
     timeout_s: float = 10.0
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def report(self, delivery_id: Any, delivered: bool, error: str = "") -> bool:
         if not delivery_id or not self.backend_url:

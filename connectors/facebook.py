@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
@@ -25,7 +24,6 @@ import requests
 
 from connectors.common import Button, PlatformError, env_or_none, scrub, split_text, with_retries
 
-logger = logging.getLogger(__name__)
 
 GRAPH_BASE = "https://graph.facebook.com"
 GRAPH_VERSION = "v25.0"
@@ -173,9 +171,3 @@ class MessengerClient:
                 body["tag"] = tag or "HUMAN_AGENT"
             ids.append(str(self._post(body).get("message_id") or ""))
         return ids
-
-    def typing_on(self, psid: str) -> None:
-        try:
-            self._post({"recipient": {"id": psid}, "sender_action": "typing_on"})
-        except PlatformError as exc:  # cosmetic: never fail a reply for it
-            logger.info("Messenger typing indicator not sent: %s", exc.code)
