@@ -201,7 +201,8 @@ def main(argv: list[str]) -> int:
         asyncio.run(client.delete_webhook())
         print("webhook deleted (polling works again)")
         return 0
-    print(__doc__.strip().splitlines()[-2].strip() + "\n" + __doc__.strip().splitlines()[-1].strip(), file=sys.stderr)
+    print("usage: python -m connectors.telegram set-webhook https://<domain>/webhooks/telegram/webhook\n"
+          "       python -m connectors.telegram delete-webhook", file=sys.stderr)
     return 2
 
 

@@ -424,3 +424,15 @@ def test_zalo_two_processes_spend_the_refresh_token_once(fake, tmp_path):
     assert len(fake.sent("/v4/oa/access_token")) == 1
     assert len(fake.sent("/oa/message/cs")) == 8
     assert json.loads(token_file.read_text())["refresh_token"] != "refresh-0"
+
+
+def test_telegram_set_webhook_sends_the_secret(fake):
+    client = telegram.TelegramClient(telegram.TelegramSettings("1:T", "tg_secret-9", fake.url))
+    asyncio.run(client.set_webhook("https://1022.example.gov.vn/webhooks/telegram/webhook"))
+    sent = fake.sent("/bot1:T/setWebhook")[0].payload
+    assert sent["url"] == "https://1022.example.gov.vn/webhooks/telegram/webhook"
+    assert sent["secret_token"] == "tg_secret-9"
+    allowed = sent["allowed_updates"]
+    assert "callback_query" in (json.loads(allowed) if isinstance(allowed, str) else allowed)
+    with pytest.raises(SystemExit):  # webhook mode needs the secret
+        asyncio.run(telegram.TelegramClient(telegram.TelegramSettings("1:T", None, fake.url)).set_webhook("https://x"))
