@@ -25,7 +25,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional, TypeVar
+from typing import Any, Callable, Mapping, Optional, TypeVar
 
 logger = logging.getLogger(__name__)
 
@@ -35,8 +35,8 @@ MAX_WEBHOOK_BYTES = 256 * 1024  # real events are a few kB; anything bigger is r
 T = TypeVar("T")
 
 
-def env_or_none(name: str) -> Optional[str]:
-    value = os.environ.get(name, "").strip()
+def env_or_none(name: str, environ: Optional[Mapping[str, str]] = None) -> Optional[str]:
+    value = (os.environ if environ is None else environ).get(name, "").strip()
     return value or None
 
 

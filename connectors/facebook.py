@@ -18,7 +18,7 @@ import hashlib
 import hmac
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Mapping, Optional
 
 import requests
 
@@ -43,13 +43,14 @@ class MessengerSettings:
     graph_version: str = GRAPH_VERSION
 
     @classmethod
-    def from_env(cls) -> Optional["MessengerSettings"]:
-        verify, secret, token = (env_or_none("FACEBOOK_VERIFY_TOKEN"), env_or_none("FACEBOOK_APP_SECRET"),
-                                 env_or_none("FACEBOOK_PAGE_ACCESS_TOKEN"))
+    def from_env(cls, environ: Optional[Mapping[str, str]] = None) -> Optional["MessengerSettings"]:
+        env = lambda name: env_or_none(name, environ)  # noqa: E731
+        verify, secret = env("FACEBOOK_VERIFY_TOKEN"), env("FACEBOOK_APP_SECRET")
+        token = env("FACEBOOK_PAGE_ACCESS_TOKEN")
         if not (verify and secret and token):
             return None
-        return cls(verify, secret, token, (env_or_none("FACEBOOK_GRAPH_BASE") or GRAPH_BASE).rstrip("/"),
-                   env_or_none("FACEBOOK_GRAPH_VERSION") or GRAPH_VERSION)
+        return cls(verify, secret, token, (env("FACEBOOK_GRAPH_BASE") or GRAPH_BASE).rstrip("/"),
+                   env("FACEBOOK_GRAPH_VERSION") or GRAPH_VERSION)
 
 
 def verify_handshake(params: dict[str, str], verify_token: str) -> Optional[str]:

@@ -20,7 +20,7 @@ import logging
 import sys
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Awaitable, Callable, Optional, TypeVar
+from typing import Any, Awaitable, Callable, Mapping, Optional, TypeVar
 
 from connectors.common import Button, PlatformError, env_or_none, split_text
 
@@ -45,15 +45,16 @@ class TelegramSettings:
     polling: bool = False
 
     @classmethod
-    def from_env(cls) -> Optional["TelegramSettings"]:
+    def from_env(cls, environ: Optional[Mapping[str, str]] = None) -> Optional["TelegramSettings"]:
         """On with a bot token. Webhook mode needs TELEGRAM_SECRET_TOKEN; without it (local
         development) the bot polls for updates instead, or when TELEGRAM_MODE=polling."""
-        token = env_or_none("TELEGRAM_BOT_TOKEN")
+        env = lambda name: env_or_none(name, environ)  # noqa: E731
+        token = env("TELEGRAM_BOT_TOKEN")
         if not token:
             return None
-        secret = env_or_none("TELEGRAM_SECRET_TOKEN")
-        polling = (env_or_none("TELEGRAM_MODE") or ("webhook" if secret else "polling")).lower() == "polling"
-        return cls(token, secret, (env_or_none("TELEGRAM_API_BASE") or API_BASE).rstrip("/"), polling)
+        secret = env("TELEGRAM_SECRET_TOKEN")
+        polling = (env("TELEGRAM_MODE") or ("webhook" if secret else "polling")).lower() == "polling"
+        return cls(token, secret, (env("TELEGRAM_API_BASE") or API_BASE).rstrip("/"), polling)
 
 
 def secret_ok(header: Optional[str], secret_token: Optional[str]) -> bool:

@@ -25,7 +25,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Mapping, Optional
 
 import requests
 
@@ -61,17 +61,19 @@ class ZaloSettings:
     token_file: Optional[Path] = None
 
     @classmethod
-    def from_env(cls) -> Optional["ZaloSettings"]:
+    def from_env(cls, environ: Optional[Mapping[str, str]] = None) -> Optional["ZaloSettings"]:
         """The channel is on when the app id, the OA secret key and a token are set."""
-        app_id, oa_secret = env_or_none("ZALO_APP_ID"), env_or_none("ZALO_OA_SECRET_KEY")
-        access, refresh = env_or_none("ZALO_ACCESS_TOKEN"), env_or_none("ZALO_REFRESH_TOKEN")
+        env = lambda name: env_or_none(name, environ)  # noqa: E731
+        app_id, oa_secret = env("ZALO_APP_ID"), env("ZALO_OA_SECRET_KEY")
+        access, refresh = env("ZALO_ACCESS_TOKEN"), env("ZALO_REFRESH_TOKEN")
         if not (app_id and oa_secret and (access or refresh)):
             return None
-        return cls(app_id=app_id, app_secret=env_or_none("ZALO_APP_SECRET"), oa_secret_key=oa_secret,
+        token_file = env("ZALO_TOKEN_FILE")  # unset: the client keeps it in the channel state folder
+        return cls(app_id=app_id, app_secret=env("ZALO_APP_SECRET"), oa_secret_key=oa_secret,
                    access_token=access, refresh_token=refresh,
-                   api_base=(env_or_none("ZALO_API_BASE") or API_BASE).rstrip("/"),
-                   oauth_base=(env_or_none("ZALO_OAUTH_BASE") or OAUTH_BASE).rstrip("/"),
-                   token_file=Path(env_or_none("ZALO_TOKEN_FILE") or state_dir() / "zalo-token.json"))
+                   api_base=(env("ZALO_API_BASE") or API_BASE).rstrip("/"),
+                   oauth_base=(env("ZALO_OAUTH_BASE") or OAUTH_BASE).rstrip("/"),
+                   token_file=Path(token_file) if token_file else None)
 
 
 # --- webhook -----------------------------------------------------------------------------------------

@@ -83,27 +83,18 @@ def services() -> list[Service]:
     ]
 
 
-# A messaging connector is on when these settings are in the environment (README, "Connecting the
-# messaging channels"); make run passes the whole environment through to the Rasa server.
-CHANNEL_SETTINGS = {
-    "zalo": (("ZALO_APP_ID",), ("ZALO_OA_SECRET_KEY",), ("ZALO_ACCESS_TOKEN", "ZALO_REFRESH_TOKEN")),
-    "facebook": (("FACEBOOK_VERIFY_TOKEN",), ("FACEBOOK_APP_SECRET",), ("FACEBOOK_PAGE_ACCESS_TOKEN",)),
-    "telegram": (("TELEGRAM_BOT_TOKEN",),),
-}
-
-
 def channel_summary(environ: dict[str, str]) -> str:
-    """Which messaging connectors the environment switches on, e.g. "zalo on, facebook off, ..."."""
-    parts = []
-    for channel, groups in CHANNEL_SETTINGS.items():
-        on = all(any(environ.get(name, "").strip() for name in group) for group in groups)
-        if channel == "telegram" and on:
-            mode = "webhook" if environ.get("TELEGRAM_SECRET_TOKEN", "").strip() and \
-                environ.get("TELEGRAM_MODE", "").lower() != "polling" else "polling"
-            parts.append(f"telegram on ({mode})")
-        else:
-            parts.append(f"{channel} {'on' if on else 'off'}")
-    return ", ".join(parts)
+    """Which messaging connectors the environment switches on, e.g. "zalo on, facebook off, ...",
+    decided by the connectors' own settings (make run passes the environment to the Rasa server)."""
+    from connectors.facebook import MessengerSettings
+    from connectors.telegram import TelegramSettings
+    from connectors.zalo import ZaloSettings
+
+    zalo, facebook = ZaloSettings.from_env(environ), MessengerSettings.from_env(environ)
+    telegram = TelegramSettings.from_env(environ)
+    return ", ".join([
+        f"zalo {'on' if zalo else 'off'}", f"facebook {'on' if facebook else 'off'}",
+        f"telegram on ({'polling' if telegram.polling else 'webhook'})" if telegram else "telegram off"])
 
 
 def healthy(url: str) -> bool:
