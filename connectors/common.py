@@ -15,6 +15,7 @@ Settings come from the environment only; these helpers take plain values so test
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -87,12 +88,11 @@ class _Store:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
+            db.execute("PRAGMA journal_mode=WAL")  # kept in the file: set once, not per connection
             db.executescript(schema)
 
     def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        db.execute("PRAGMA journal_mode=WAL")
-        return db
+        return sqlite3.connect(self.path, timeout=30, isolation_level=None)
 
 
 class SeenMessages(_Store):
@@ -188,8 +188,6 @@ class PayloadStore(_Store):
                          "stored_at REAL NOT NULL);")
 
     def key_for(self, payload: str) -> str:
-        import hashlib
-
         key = "p:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:24]
         with self._connect() as db:
             db.execute("INSERT OR REPLACE INTO payloads (key, payload, stored_at) VALUES (?, ?, ?)",

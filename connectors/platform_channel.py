@@ -140,7 +140,7 @@ class PlatformInput(InputChannel):
         self.seen = SeenMessages()
         self.buttons = ButtonMemory()
         self.reporter = DeliveryReporter()
-        self._tasks: set[asyncio.Task] = set()
+        self._tasks: set[asyncio.Task] = set()  # asyncio keeps only weak references to running tasks
 
     @classmethod
     def name(cls) -> Text:
@@ -222,9 +222,8 @@ class PlatformInput(InputChannel):
         return response.json({"error": f"the {self.channel} channel is not configured",
                               "missing": list(self.required_settings)}, status=503)
 
-    def take_in(self, events: List[Incoming], handler: Callable[[UserMessage], Awaitable[Any]]) -> int:
+    def take_in(self, events: List[Incoming], handler: Callable[[UserMessage], Awaitable[Any]]) -> None:
         """Start the work for each new event; duplicates (same message id) are dropped."""
-        started = 0
         for event in events:
             if event.kind == "ignored" or not event.user_id:
                 continue
@@ -234,8 +233,6 @@ class PlatformInput(InputChannel):
             task = asyncio.ensure_future(self.process(event, handler))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
-            started += 1
-        return started
 
     async def process(self, event: Incoming, handler: Callable[[UserMessage], Awaitable[Any]]) -> None:
         try:
@@ -252,8 +249,3 @@ class PlatformInput(InputChannel):
                                       metadata={"channel": self.channel}))
         except Exception as exc:  # the webhook has long been answered; the log says what failed
             logger.error("%s event not handled: %s", self.channel, type(exc).__name__)
-
-    async def drain(self) -> None:
-        """Wait for the events being handled (tests, shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)

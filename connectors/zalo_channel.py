@@ -53,7 +53,7 @@ class ZaloInput(PlatformInput):
     def parse(self, body: Any) -> List[Incoming]:
         event = parse_event(body)
         kind = "start" if event.kind == "follow" else event.kind
-        return [Incoming(kind, event.user_id, event.message_id, event.text, {"event": event.event_name})]
+        return [Incoming(kind, event.user_id, event.message_id, event.text)]
 
     def output(self) -> ZaloOutput:
         return ZaloOutput(self.client, buttons=self.buttons, reporter=self.reporter)
