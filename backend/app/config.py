@@ -31,6 +31,10 @@ Environment variables (all optional in development):
   DELIVERY_POLL_SECONDS         how often it looks for pending deliveries (default 2)
   DELIVERY_MAX_ATTEMPTS         attempts before a delivery is "failed" (default 8)
   DELIVERY_RETRY_BASE_SECONDS   first retry delay; doubled on each attempt, at most 10 minutes (default 5)
+  METRICS_TOKEN                 bearer token Prometheus sends to GET /metrics; without it the endpoint
+                                is open in development and closed (403) in production
+  PROMETHEUS_MULTIPROC_DIR      a writable folder, for several uvicorn workers to report one set of
+                                counters (prometheus_client's multiprocess mode)
 
 Due-date defaults (working days, see services/working_days.py for how they are counted): a
 question 5, a request 7, a complaint or report (phản ánh, kiến nghị) 10, since it usually needs an
@@ -143,6 +147,7 @@ class Settings:
     delivery_poll_seconds: float = 2.0
     delivery_max_attempts: int = 8
     delivery_retry_base_seconds: float = 5.0
+    metrics_token: str = field(default="", repr=False)
 
     def __post_init__(self):
         object.__setattr__(self, "database_url", normalize_database_url(self.database_url))
@@ -207,6 +212,7 @@ class Settings:
             delivery_poll_seconds=_positive_float(env, "DELIVERY_POLL_SECONDS", 2.0),
             delivery_max_attempts=_positive_int(env, "DELIVERY_MAX_ATTEMPTS", 8) or 8,
             delivery_retry_base_seconds=_positive_float(env, "DELIVERY_RETRY_BASE_SECONDS", 5.0),
+            metrics_token=env.get("METRICS_TOKEN", ""),
         )
         settings.validate()
         return settings

@@ -12,11 +12,12 @@ from backend.app.config import Settings
 from backend.app.db import make_engine, make_session_factory, migrate_to_head
 from backend.app.errors import install_error_handlers
 from backend.app.privacy import install_log_redaction
-from backend.app.routers import (agencies, deliveries, inbox, pages, procedures, public, public_pages, reports,
-                                 tickets)
+from backend.app.routers import (agencies, deliveries, inbox, operations, pages, procedures, public, public_pages,
+                                 reports, tickets)
 from backend.app.security import install_page_handlers
 from backend.app.services.canned_replies import load_canned_replies
 from backend.app.services.delivery_dispatcher import DeliveryDispatcher
+from backend.app.services.metrics import BackendMetrics, RequestMetrics
 from backend.app.services.rate_limit import SlidingWindowRateLimiter
 from backend.app.services.working_days import WorkingCalendar
 
@@ -31,6 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         migrate_to_head(engine)
         app.state.engine = engine
         app.state.session_factory = make_session_factory(engine)
+        app.state.metrics.watch_database(app.state.session_factory)
         app.state.knowledge_base = None
         if settings.load_knowledge_base:
             from knowledge_base.search import ProcedureSearch
@@ -49,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="Tổng đài 1022 backend", version="0.2.0", lifespan=lifespan)
     app.state.settings = settings
+    app.state.metrics = BackendMetrics()
     app.state.working_calendar = WorkingCalendar.with_overrides(settings.extra_days_off,
                                                                 settings.extra_working_days)
     app.state.public_lookup_limiter = SlidingWindowRateLimiter(settings.public_lookup_rate_limit,
@@ -58,11 +61,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_page_handlers(app)
     install_log_redaction()
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(RequestMetrics, metrics=app.state.metrics)
 
-    @app.get("/health", tags=["health"])
-    def health():
-        return {"status": "ok"}
-
+    app.include_router(operations.router)
     app.include_router(tickets.router)
     app.include_router(deliveries.router)
     app.include_router(public.router)

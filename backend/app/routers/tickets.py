@@ -53,7 +53,9 @@ def create_ticket(body: TicketCreate, request: Request, response: Response,
     ticket, created = ticket_service.create_ticket(
         session, body, calendar=state.working_calendar, due_working_days=state.settings.due_working_days,
         actor=principal.actor)
-    if not created:
+    if created:
+        state.metrics.tickets_created.labels(ticket.channel, ticket.kind).inc()
+    else:
         response.status_code = 200
     return ticket_service.staff_view(session, ticket)
 
