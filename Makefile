@@ -24,13 +24,15 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help env env-app env-rasa catalog index model validate run test browser eval bench lock-app clean
+.PHONY: help env env-app env-rasa catalog index model validate run run-scaled test browser eval bench bench-load lock-app clean
 
 help:
 	@echo "make run                 install what is missing, build the index, start the services"
+	@echo "make run-scaled          the scale-out configuration: 2 Rasa + 2 action servers, PostgreSQL, Redis"
 	@echo "make test                run all tests (creates both environments first)"
 	@echo "make eval QUESTIONS=F    evaluate retrieval on a JSONL question file"
 	@echo "make bench               measure retrieval, NLU, reply latency and the backend -> docs/benchmarks.md"
+	@echo "make bench-load          100 concurrent conversations, embedded and scale-out -> docs/benchmarks.md"
 	@echo "make catalog             re-import the catalog from ../shared/data"
 	@echo "make index               build (or reuse) the search index"
 	@echo "make model               train the Rasa model (only when its sources changed)"
@@ -88,6 +90,11 @@ run: env model
 	$(APP_PY) -m backend.seed --on-start
 	exec $(APP_PY) scripts/run.py
 
+# Scale-out on this machine, against the local PostgreSQL and Redis (docs/scaling.md).
+run-scaled: env model
+	$(APP_PY) -m knowledge_base.build_index
+	exec $(APP_PY) scripts/run.py --scaled
+
 # App-env tests first (they include the conversation tests that run Rasa itself), then the tests
 # of the NLU components and channels inside the rasa env.
 test: env model browser
@@ -109,6 +116,12 @@ bench: env model
 	$(APP_PY) -m knowledge_base.bench
 	$(APP_PY) scripts/bench_assistant.py
 	$(APP_PY) scripts/bench_backend.py
+
+# 100 concurrent simulated citizens for 2 minutes, embedded and scale-out (CONVERSATIONS=N DURATION_S=S
+# CONFIGS=embedded,scaled shorten or select); results in docs/benchmarks.md, last line JSON.
+bench-load: env model
+	$(APP_PY) -m knowledge_base.build_index
+	$(APP_PY) scripts/bench_load.py
 
 clean:
 	rm -rf var .pytest_cache

@@ -198,6 +198,23 @@ class RestInputWithFallback(RestInput):
 SESSION_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
+def share_sessions_through_redis(sio: Any, redis_url: Optional[str]) -> bool:
+    """With several Rasa servers, a widget's socket lives on one of them, but a message for it (an
+    operator's reply through trigger_intent) may be produced on another. python-socketio's Redis
+    manager publishes every emit so that the server holding the socket delivers it. Rasa creates
+    its socket.io server without a manager argument; none is in use before the first connection,
+    so the default one is replaced here. Returns True when Redis is in use."""
+    if not redis_url:
+        return False
+    from socketio import AsyncRedisManager
+
+    manager = AsyncRedisManager(redis_url, channel="tongdai1022-socketio")
+    sio.manager = manager
+    manager.set_server(sio)
+    sio.manager_initialized = False
+    return True
+
+
 class SocketIOInputWithFallback(SocketIOInput):
     @classmethod
     def name(cls) -> Text:
@@ -206,6 +223,7 @@ class SocketIOInputWithFallback(SocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = super().blueprint(guard(on_new_message))
         sio = self.sio
+        share_sessions_through_redis(sio, os.environ.get("SOCKETIO_REDIS_URL"))
         # Rasa 3.6 calls `sio.enter_room` without awaiting it, as older python-socketio allowed;
         # in the pinned release it is a coroutine, so the socket never joined the session's room
         # and replies (sent to that room) were lost. Registering the handler again replaces it.

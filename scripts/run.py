@@ -6,6 +6,12 @@
     Rasa server    (rasa env)  RASA_PORT, default 5005: REST and socketio channels
     1022 backend   (app env)   BACKEND_PORT, default 8000: the widget demo page and APIs
 
+`make run-scaled` (`--scaled`) starts the scale-out configuration on this machine instead: two Rasa
+servers (RASA_SERVERS, ports 5105...) with their tracker store on PostgreSQL and their lock store
+on Redis, behind a load balancer on RASA_PORT (scripts/balancer.py); two action servers
+(ACTION_SERVERS, ports 5055...), one per Rasa server; the backend on PostgreSQL with BACKEND_WORKERS
+(default 2) uvicorn workers. See docs/scaling.md.
+
 Every child runs in a process group of its own; on Ctrl-C, SIGTERM, or the death of any child,
 all groups are terminated (then killed after a grace period), so an interrupted run leaves no
 stray processes. Once every service answers its health check, the addresses are printed.
@@ -39,7 +45,9 @@ class Service:
     env: dict[str, str] = field(default_factory=dict)
 
 
-def services() -> list[Service]:
+def services(scaled: bool = False) -> list[Service]:
+    if scaled:
+        return scaled_services()
     host = os.environ.get("BIND_HOST", "127.0.0.1")
     backend_port = int(os.environ.get("BACKEND_PORT", "8000"))
     rasa_port = int(os.environ.get("RASA_PORT", "5005"))
@@ -83,6 +91,82 @@ def services() -> list[Service]:
     ]
 
 
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name) or default
+
+
+def scaled_services() -> list[Service]:
+    """The scale-out configuration on one machine, against the local PostgreSQL and Redis."""
+    host = _env("BIND_HOST", "127.0.0.1")
+    backend_port, balancer_port = int(_env("BACKEND_PORT", "8000")), int(_env("RASA_PORT", "5005"))
+    rasa_servers, action_servers = int(_env("RASA_SERVERS", "2")), int(_env("ACTION_SERVERS", "2"))
+    rasa_token = _env("RASA_API_TOKEN", "dev-rasa-token")
+    balancer_url = f"http://127.0.0.1:{balancer_port}"
+    backend_url = _env("BACKEND_URL", f"http://127.0.0.1:{backend_port}")
+    redis_host, redis_port = _env("REDIS_HOST", "127.0.0.1"), _env("REDIS_PORT", "6379")
+    tracker = {"RASA_TRACKER_HOST": _env("RASA_TRACKER_HOST", "127.0.0.1"),
+               "RASA_TRACKER_PORT": _env("RASA_TRACKER_PORT", "5432"),
+               "RASA_TRACKER_DB": _env("RASA_TRACKER_DB", "tongdai1022_rasa"),
+               "RASA_TRACKER_USER": _env("RASA_TRACKER_USER", "postgres"),
+               "RASA_TRACKER_PASSWORD": os.environ.get("RASA_TRACKER_PASSWORD", "")}
+    out: list[Service] = []
+    action_ports = [int(_env("ACTION_SERVER_PORT", "5055")) + i for i in range(action_servers)]
+    for i, port in enumerate(action_ports, start=1):
+        out.append(Service(
+            f"actions-{i}", [str(APP_PY), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+            port, f"http://127.0.0.1:{port}/health",
+            env={"BACKEND_URL": backend_url, "RASA_URL": balancer_url, "RASA_API_TOKEN": rasa_token}))
+    rasa_ports = [int(_env("RASA_FIRST_PORT", "5105")) + i for i in range(rasa_servers)]
+    for i, port in enumerate(rasa_ports):
+        out.append(Service(
+            f"rasa-{i + 1}",
+            [str(RASA_PY), "-m", "rasa", "run", "--model", _env("RASA_MODEL", str(MODEL)),
+             "--endpoints", "bot/endpoints.scaled.yml", "--credentials", "bot/credentials.yml",
+             "--interface", host, "--port", str(port), "--cors", "*", "--enable-api", "--auth-token", rasa_token],
+            port, f"http://127.0.0.1:{port}/webhooks/rest/",
+            env={**tracker, "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_ports[i % len(action_ports)]}/webhook",
+                 "REDIS_HOST": redis_host, "REDIS_PORT": redis_port, "REDIS_LOCK_DB": _env("REDIS_LOCK_DB", "1"),
+                 "SOCKETIO_REDIS_URL": _env("SOCKETIO_REDIS_URL", f"redis://{redis_host}:{redis_port}/2"),
+                 "RASA_TELEMETRY_ENABLED": "false", "BACKEND_URL": backend_url,
+                 "TF_CPP_MIN_LOG_LEVEL": "2", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}))
+    out.append(Service(
+        "balancer", [str(APP_PY), "scripts/balancer.py", "--listen", f"{host}:{balancer_port}"]
+        + [arg for port in rasa_ports for arg in ("--backend", f"127.0.0.1:{port}")],
+        balancer_port, f"{balancer_url}/webhooks/rest/"))
+    out.append(Service(
+        "backend",
+        [str(APP_PY), "-m", "uvicorn", "backend.app.main:app", "--host", _env("BACKEND_HOST", host),
+         "--port", str(backend_port), "--workers", _env("BACKEND_WORKERS", "2")],
+        backend_port, f"http://127.0.0.1:{backend_port}/health/ready",
+        env={"DATABASE_URL": scaled_database_url(), "RASA_URL": balancer_url, "RASA_API_TOKEN": rasa_token,
+             "RASA_PUBLIC_URL": _env("RASA_PUBLIC_URL", f"http://localhost:{balancer_port}")}))
+    return out
+
+
+def scaled_database_url() -> str:
+    return _env("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/tongdai1022")
+
+
+def ensure_postgres_databases() -> None:
+    """Create the backend's and the trackers' databases on first use (Rasa would race to create
+    its own when two servers start together)."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    backend = make_url(scaled_database_url())
+    wanted = [(backend.host or "127.0.0.1", backend.port or 5432, backend.username, backend.password or "",
+               backend.database),
+              (_env("RASA_TRACKER_HOST", "127.0.0.1"), int(_env("RASA_TRACKER_PORT", "5432")),
+               _env("RASA_TRACKER_USER", "postgres"), os.environ.get("RASA_TRACKER_PASSWORD", ""),
+               _env("RASA_TRACKER_DB", "tongdai1022_rasa"))]
+    for host, port, user, password, database in wanted:
+        with psycopg.connect(host=host, port=port, user=user, password=password or None, dbname="postgres",
+                             autocommit=True, connect_timeout=5) as conn:
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone() is None:
+                conn.execute(f'CREATE DATABASE "{database}"')
+                print(f">> created PostgreSQL database {database}", flush=True)
+
+
 def channel_summary(environ: dict[str, str]) -> str:
     """Which messaging connectors the environment switches on, e.g. "zalo on, facebook off, ...",
     decided by the connectors' own settings (make run passes the environment to the Rasa server)."""
@@ -124,8 +208,15 @@ def stop_all(children: dict[str, subprocess.Popen]) -> None:
             proc.wait()
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    scaled = "--scaled" in (sys.argv[1:] if argv is None else argv)
     env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+    if scaled:
+        try:
+            ensure_postgres_databases()
+        except Exception as e:
+            print(f">> PostgreSQL is needed for the scale-out configuration: {type(e).__name__}: {e}", flush=True)
+            return 1
     children: dict[str, subprocess.Popen] = {}
     stop = threading.Event()
 
@@ -142,7 +233,7 @@ def main() -> int:
     try:
         waiting = {}
         started = time.monotonic()
-        for svc in services():
+        for svc in services(scaled):
             if stop.is_set():
                 break
             print(f">> starting {svc.name} on port {svc.port}", flush=True)
