@@ -95,16 +95,25 @@ class Tally:
         self.confirmed: dict[str, str | None] = {}  # sender -> the code the bot gave (None: queued)
         self.status_answered = 0
         self.status_asked = 0
+        self.senders: list[str] = []
 
 
-def citizen(n: int, rasa_url: str, stop_at: float, think: tuple[float, float], tally: Tally) -> None:
+def citizen(n: int, rasa_url: str, stop_at: float, think: tuple[float, float], tally: Tally,
+            scripts: list[list[str]] = SCRIPTS, stop: threading.Event | None = None) -> None:
+    """One simulated citizen: conversation after conversation until stop_at (or `stop` is set)."""
     rng = random.Random(n)
+
+    def over() -> bool:
+        return time.monotonic() >= stop_at or (stop is not None and stop.is_set())
+
     time.sleep(rng.uniform(0, think[1]))  # citizens do not all arrive in the same second
-    while time.monotonic() < stop_at:
+    while not over():
         sender = f"load-{n}-{uuid.uuid4().hex[:10]}"
+        with tally.lock:
+            tally.senders.append(sender)
         replies: list[dict] = []
         code = None
-        for text in rng.choice(SCRIPTS):
+        for text in rng.choice(scripts):
             if text == BUTTON:
                 text = first_button(replies) or "1"
             started = time.perf_counter()
@@ -127,7 +136,7 @@ def citizen(n: int, rasa_url: str, stop_at: float, think: tuple[float, float], t
                                                                     or "ho so" in text):
                     tally.status_asked += 1
                     tally.status_answered += code in said
-            if time.monotonic() >= stop_at:
+            if over():
                 break
             time.sleep(rng.uniform(*think))
         with tally.lock:
@@ -209,8 +218,8 @@ def configuration(name: str, tmp: Path):
     else:
         suffix = uuid.uuid4().hex[:8]
         backend_db, tracker_db = f"bench_backend_{suffix}", f"bench_rasa_{suffix}"
-        first_action, first_rasa = free_port(), free_port()
-        env.update({"ACTION_SERVER_PORT": first_action, "RASA_FIRST_PORT": first_rasa,
+        env.update({"ACTION_SERVER_PORT": free_port(), "ACTION_FIRST_PORT": free_port(),
+                    "RASA_FIRST_PORT": free_port(),
                     "DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:5432/{backend_db}",
                     "RASA_TRACKER_DB": tracker_db, "REDIS_LOCK_DB": "3",
                     "SOCKETIO_REDIS_URL": "redis://127.0.0.1:6379/4"})
@@ -222,7 +231,6 @@ def configuration(name: str, tmp: Path):
     logs = []
     try:
         if name == "scaled":
-            # Consecutive ports for the scaled servers: the supervisor counts up from the first one.
             supervisor.ensure_postgres_databases()
         services = supervisor.services(scaled=(name == "scaled"))
         full_env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
@@ -282,7 +290,7 @@ def measure(name: str, conversations: int, duration_s: float, think: tuple[float
 
 
 LABELS = {"embedded": "embedded default (1 Rasa, 1 action server, backend on SQLite)",
-          "scaled": "scale-out (2 Rasa + balancer, 2 action servers, PostgreSQL trackers, Redis locks, "
+          "scaled": "scale-out (2 Rasa and 2 action servers behind balancers, PostgreSQL trackers, Redis locks, "
                     "backend on PostgreSQL with 2 workers)"}
 
 

@@ -9,8 +9,11 @@
 `make run-scaled` (`--scaled`) starts the scale-out configuration on this machine instead: two Rasa
 servers (RASA_SERVERS, ports 5105...) with their tracker store on PostgreSQL and their lock store
 on Redis, behind a load balancer on RASA_PORT (scripts/balancer.py); two action servers
-(ACTION_SERVERS, ports 5055...), one per Rasa server; the backend on PostgreSQL with BACKEND_WORKERS
-(default 2) uvicorn workers. See docs/scaling.md.
+(ACTION_SERVERS, ports 5155...) behind a balancer on ACTION_SERVER_PORT; the backend on PostgreSQL
+with BACKEND_WORKERS (default 2) uvicorn workers. A child that dies is started again (as an
+orchestrator would restart a container), unless it keeps dying. See docs/scaling.md.
+
+RUN_PIDS_FILE, when set, names a JSON file kept up to date with each service's process id.
 
 Every child runs in a process group of its own; on Ctrl-C, SIGTERM, or the death of any child,
 all groups are terminated (then killed after a grace period), so an interrupted run leaves no
@@ -19,6 +22,7 @@ stray processes. Once every service answers its health check, the addresses are 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -110,12 +114,19 @@ def scaled_services() -> list[Service]:
                "RASA_TRACKER_USER": _env("RASA_TRACKER_USER", "postgres"),
                "RASA_TRACKER_PASSWORD": os.environ.get("RASA_TRACKER_PASSWORD", "")}
     out: list[Service] = []
-    action_ports = [int(_env("ACTION_SERVER_PORT", "5055")) + i for i in range(action_servers)]
+    # The action servers sit behind a balancer of their own (a Service in Kubernetes): a Rasa
+    # server whose action server died is served by another one.
+    actions_port = int(_env("ACTION_SERVER_PORT", "5055"))
+    action_ports = [int(_env("ACTION_FIRST_PORT", "5155")) + i for i in range(action_servers)]
     for i, port in enumerate(action_ports, start=1):
         out.append(Service(
             f"actions-{i}", [str(APP_PY), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
             port, f"http://127.0.0.1:{port}/health",
             env={"BACKEND_URL": backend_url, "RASA_URL": balancer_url, "RASA_API_TOKEN": rasa_token}))
+    out.append(Service(
+        "actions-balancer", [str(APP_PY), "scripts/balancer.py", "--listen", f"127.0.0.1:{actions_port}"]
+        + [arg for port in action_ports for arg in ("--backend", f"127.0.0.1:{port}")],
+        actions_port, f"http://127.0.0.1:{actions_port}/health"))
     rasa_ports = [int(_env("RASA_FIRST_PORT", "5105")) + i for i in range(rasa_servers)]
     for i, port in enumerate(rasa_ports):
         out.append(Service(
@@ -124,13 +135,13 @@ def scaled_services() -> list[Service]:
              "--endpoints", "bot/endpoints.scaled.yml", "--credentials", "bot/credentials.yml",
              "--interface", host, "--port", str(port), "--cors", "*", "--enable-api", "--auth-token", rasa_token],
             port, f"http://127.0.0.1:{port}/webhooks/rest/",
-            env={**tracker, "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_ports[i % len(action_ports)]}/webhook",
+            env={**tracker, "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_port}/webhook",
                  "REDIS_HOST": redis_host, "REDIS_PORT": redis_port, "REDIS_LOCK_DB": _env("REDIS_LOCK_DB", "1"),
                  "SOCKETIO_REDIS_URL": _env("SOCKETIO_REDIS_URL", f"redis://{redis_host}:{redis_port}/2"),
                  "RASA_TELEMETRY_ENABLED": "false", "BACKEND_URL": backend_url,
                  "TF_CPP_MIN_LOG_LEVEL": "2", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}))
     out.append(Service(
-        "balancer", [str(APP_PY), "scripts/balancer.py", "--listen", f"{host}:{balancer_port}"]
+        "rasa-balancer", [str(APP_PY), "scripts/balancer.py", "--listen", f"{host}:{balancer_port}"]
         + [arg for port in rasa_ports for arg in ("--backend", f"127.0.0.1:{port}")],
         balancer_port, f"{balancer_url}/webhooks/rest/"))
     out.append(Service(
@@ -189,6 +200,29 @@ def healthy(url: str) -> bool:
         return False
 
 
+RESTART_WINDOW_S = 60.0
+MAX_RESTARTS = 5
+
+
+def start_service(svc: Service, env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(svc.argv, cwd=ROOT, env={**env, **svc.env}, start_new_session=True)
+
+
+def kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def write_pids(children: dict[str, subprocess.Popen]) -> None:
+    target = os.environ.get("RUN_PIDS_FILE")
+    if target:
+        partial = f"{target}.partial"
+        Path(partial).write_text(json.dumps({name: proc.pid for name, proc in children.items()}))
+        os.replace(partial, target)
+
+
 def stop_all(children: dict[str, subprocess.Popen]) -> None:
     for proc in children.values():
         if proc.poll() is None:
@@ -230,34 +264,50 @@ def main(argv: list[str] | None = None) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, on_signal)
     exit_code = 0
+    restarts: dict[str, list[float]] = {}
     try:
         waiting = {}
         started = time.monotonic()
+        by_name = {}
         for svc in services(scaled):
             if stop.is_set():
                 break
             print(f">> starting {svc.name} on port {svc.port}", flush=True)
-            children[svc.name] = subprocess.Popen(svc.argv, cwd=ROOT, env={**env, **svc.env},
-                                                  start_new_session=True)
+            by_name[svc.name] = svc
+            children[svc.name] = start_service(svc, env)
             if svc.health_url:
                 waiting[svc.name] = svc.health_url
+        write_pids(children)
         print(">> all services started, waiting until they answer; Ctrl-C stops them", flush=True)
+        announced = False
         while not stop.is_set():
             for name, url in list(waiting.items()):
                 if not stop.is_set() and healthy(url):
                     del waiting[name]
                     print(f">> {name} is up ({time.monotonic() - started:.0f} s)", flush=True)
-                    if not waiting:
+                    if not waiting and not announced:
+                        announced = True
                         print(">> ready: chat at http://localhost:%s/  (REST: http://localhost:%s/webhooks/rest/webhook)"
                               % (os.environ.get("BACKEND_PORT", "8000"), os.environ.get("RASA_PORT", "5005")),
                               flush=True)
                         print(">> messaging channels: " + channel_summary(os.environ), flush=True)
-            for name, proc in children.items():
+            for name, proc in list(children.items()):
                 code = proc.poll()
-                if code is not None and not stop.is_set():
-                    print(f">> {name} exited with code {code}; stopping the others", flush=True)
-                    exit_code = code or 1
-                    stop.set()
+                if code is None or stop.is_set():
+                    continue
+                recent = [t for t in restarts.get(name, []) if time.monotonic() - t < RESTART_WINDOW_S]
+                if scaled and len(recent) < MAX_RESTARTS:
+                    restarts[name] = recent + [time.monotonic()]
+                    print(f">> {name} exited with code {code}; starting it again", flush=True)
+                    kill_group(proc)  # what is left of it (a dead uvicorn master's workers)
+                    children[name] = start_service(by_name[name], env)
+                    if by_name[name].health_url:
+                        waiting[name] = by_name[name].health_url
+                    write_pids(children)
+                    continue
+                print(f">> {name} exited with code {code}; stopping the others", flush=True)
+                exit_code = code or 1
+                stop.set()
             stop.wait(0.5)
     finally:
         print(">> stopping services", flush=True)
