@@ -41,6 +41,16 @@ def env_or_none(name: str, environ: Optional[Mapping[str, str]] = None) -> Optio
     return value or None
 
 
+def as_dict(value: Any) -> dict:
+    """A field of a platform's JSON that should be an object: a signed body can still hold anything,
+    and a field of the wrong type is treated as absent."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
 def state_dir() -> Path:
     path = Path(os.environ.get("CHANNEL_STATE_DIR") or ROOT / "var" / "rasa")
     path.mkdir(parents=True, exist_ok=True)

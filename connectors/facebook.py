@@ -22,7 +22,8 @@ from typing import Any, Callable, Mapping, Optional
 
 import requests
 
-from connectors.common import Button, PlatformError, env_or_none, scrub, split_text, with_retries
+from connectors.common import (Button, PlatformError, as_dict, as_list, env_or_none, scrub, split_text,
+                               with_retries)
 
 
 GRAPH_BASE = "https://graph.facebook.com"
@@ -79,21 +80,20 @@ class MessengerEvent:
 
 
 def parse_events(body: Any) -> list[MessengerEvent]:
-    """Every messaging item of every entry; what is not for the bot comes back as "ignored"."""
+    """Every messaging item of every entry; what is not for the bot comes back as "ignored".
+    A signed body can still hold anything: fields of the wrong type are skipped, never trusted."""
     if not isinstance(body, dict) or body.get("object") != "page":
         return []
     events = []
-    for entry in body.get("entry") or []:
-        if not isinstance(entry, dict):
-            continue
-        for item in entry.get("messaging") or []:
+    for entry in as_list(body.get("entry")):
+        for item in as_list(as_dict(entry).get("messaging")):
             if isinstance(item, dict):
                 events.append(_parse_item(item))
     return events
 
 
 def _parse_item(item: dict[str, Any]) -> MessengerEvent:
-    sender = str((item.get("sender") or {}).get("id") or "")
+    sender = str(as_dict(item.get("sender")).get("id") or "")
     message = item.get("message")
     if isinstance(message, dict):
         mid = str(message.get("mid") or "")

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Awaitable, Callable, Mapping, Optional, TypeVar
 
-from connectors.common import Button, PlatformError, env_or_none, split_text
+from connectors.common import Button, PlatformError, as_dict, env_or_none, split_text
 
 logger = logging.getLogger(__name__)
 # httpx logs every request URL at INFO, and Telegram's URLs hold the bot token.
@@ -78,9 +78,8 @@ def parse_update(update: Any) -> TelegramEvent:
     update_id = str(update["update_id"])
     message = update.get("message")
     if isinstance(message, dict):
-        chat = message.get("chat") if isinstance(message.get("chat"), dict) else {}
-        chat_id = str(chat.get("id") or "")
-        if not chat_id or (message.get("from") or {}).get("is_bot"):
+        chat_id = str(as_dict(message.get("chat")).get("id") or "")
+        if not chat_id or as_dict(message.get("from")).get("is_bot"):
             return TelegramEvent("ignored", chat_id, update_id)
         text = message.get("text")
         if isinstance(text, str) and text.strip():
@@ -90,8 +89,8 @@ def parse_update(update: Any) -> TelegramEvent:
         return TelegramEvent("media", chat_id, update_id)
     query = update.get("callback_query")
     if isinstance(query, dict):
-        chat = ((query.get("message") or {}).get("chat") or {}) if isinstance(query.get("message"), dict) else {}
-        chat_id = str(chat.get("id") or (query.get("from") or {}).get("id") or "")
+        chat = as_dict(as_dict(query.get("message")).get("chat"))
+        chat_id = str(chat.get("id") or as_dict(query.get("from")).get("id") or "")
         data = query.get("data")
         if chat_id and isinstance(data, str) and data:
             return TelegramEvent("text", chat_id, update_id, data, str(query.get("id") or ""))

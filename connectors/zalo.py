@@ -29,7 +29,7 @@ from typing import Any, Callable, Mapping, Optional
 
 import requests
 
-from connectors.common import PlatformError, env_or_none, scrub, split_text, state_dir, with_retries
+from connectors.common import PlatformError, as_dict, env_or_none, scrub, split_text, state_dir, with_retries
 
 logger = logging.getLogger(__name__)
 
@@ -124,7 +124,7 @@ class ZaloEvent:
 def parse_event(body: dict[str, Any]) -> ZaloEvent:
     """What an event means for the bot. Ids stay strings (they overflow 64-bit in some tools)."""
     name = str(body.get("event_name") or "")
-    sender = str((body.get("sender") or {}).get("id") or "")
+    sender = str(as_dict(body.get("sender")).get("id") or "")
     message = body.get("message") if isinstance(body.get("message"), dict) else {}
     msg_id = str(message.get("msg_id") or "")
     if name in USER_MESSAGE_EVENTS:
@@ -136,7 +136,7 @@ def parse_event(body: dict[str, Any]) -> ZaloEvent:
         return ZaloEvent("media", sender, msg_id or f"{name}:{sender}:{body.get('timestamp')}", event_name=name,
                          media_type=name.removeprefix("user_send_"))
     if name == "follow":
-        follower = str((body.get("follower") or {}).get("id") or sender)
+        follower = str(as_dict(body.get("follower")).get("id") or sender)
         return ZaloEvent("follow", follower, f"follow:{follower}:{body.get('timestamp')}", event_name=name)
     # Echoes of the OA's own messages (oa_send_*), receipts, unfollow, anonymous users...
     return ZaloEvent("ignored", sender, msg_id, event_name=name)

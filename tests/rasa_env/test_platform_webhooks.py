@@ -373,3 +373,62 @@ def test_logs_hold_no_tokens_or_messages(stack):
     log = (tmp / "probe.log").read_text()
     for secret in ("zalo-access", "PAGE-TOKEN", TG_TOKEN, "lam cccd o dau", "7001234567890123456"):
         assert secret not in log
+
+
+# --- fuzzing -------------------------------------------------------------------------------------
+
+
+def _random_value(rng, depth=0):
+    kinds = ["str", "int", "float", "bool", "none"] + (["dict", "list"] * 2 if depth < 4 else [])
+    kind = rng.choice(kinds)
+    if kind == "str":
+        return "".join(rng.choice("aăâđêôơư 0123456789{}[]\"'\\/\x00\u200b🙂abc") for _ in range(rng.randrange(0, 30)))
+    if kind == "int":
+        return rng.choice([0, -1, 1, 2 ** 63, -(2 ** 70), rng.randrange(-10 ** 9, 10 ** 9)])
+    if kind == "float":
+        return rng.choice([0.5, -1e308, 1e308, 3.14])
+    if kind == "bool":
+        return rng.random() < 0.5
+    if kind == "none":
+        return None
+    keys = ["message", "text", "sender", "id", "chat", "entry", "messaging", "event_name", "app_id", "timestamp",
+            "callback_query", "data", "postback", "payload", "quick_reply", "object", "update_id", "from", "msg_id"]
+    if kind == "dict":
+        return {rng.choice(keys): _random_value(rng, depth + 1) for _ in range(rng.randrange(0, 6))}
+    return [_random_value(rng, depth + 1) for _ in range(rng.randrange(0, 4))]
+
+
+def _shaped(rng):
+    """Payloads close to what each platform sends, with fields of the wrong type or missing."""
+    return rng.choice([
+        {"object": "page", "entry": [{"messaging": [_random_value(rng)]}]},
+        {"object": "page", "entry": _random_value(rng)},
+        {"update_id": rng.randrange(10 ** 6), "message": _random_value(rng)},
+        {"update_id": rng.randrange(10 ** 6), "callback_query": _random_value(rng)},
+        {"app_id": APP_ID, "timestamp": str(int(time.time() * 1000)), "event_name": "user_send_text",
+         "sender": _random_value(rng), "message": _random_value(rng)},
+        _random_value(rng),
+    ])
+
+
+def test_fuzzed_webhook_payloads_never_crash_the_server(stack):
+    """Signed, well-formed JSON of every wrong shape, and raw garbage: each webhook answers with a
+    status below 500 and goes on answering real messages."""
+    import random
+
+    base, fake, tmp = stack
+    rng = random.Random(1022)
+    for n in range(150):
+        body = _shaped(rng)
+        raw = json.dumps(body, ensure_ascii=False).encode() if n % 5 else bytes(rng.randrange(256) for _ in range(64))
+        fb_sig = "sha256=" + hmac.new(FB_SECRET.encode(), raw, hashlib.sha256).hexdigest()
+        ts = str(body.get("timestamp", "0")) if isinstance(body, dict) else "0"
+        for path, headers in (("facebook", {"X-Hub-Signature-256": fb_sig}),
+                              ("telegram", {"X-Telegram-Bot-Api-Secret-Token": TG_SECRET}),
+                              ("zalo", {"X-ZEvent-Signature": zalo.signature(APP_ID, raw, ts, OA_SECRET)})):
+            status, text = post(f"{base}/{path}/webhook", raw, headers)
+            assert status < 500, (path, status, text[:300], raw[:300])
+    # Still serving.
+    assert tg_post(base, tg_text(1099, 5599, "còn sống không"))[0] == 200
+    fake.wait_for("/sendMessage", where=lambda r: str(r.payload.get("chat_id")) == "5599")
+    assert "Traceback" not in (tmp / "probe.log").read_text()
