@@ -47,11 +47,14 @@ DOC = ROOT / "docs" / "benchmarks.md"
 START, END = "<!-- load:start -->", "<!-- load:end -->"
 CODE = re.compile(r"\b(?:HD|PA|YC)-\d{4}-\d{6}\b")
 BUSY = "hệ thống đang bận"
+QUEUED = "mã phiếu sẽ được gửi cho Anh/Chị"
 BOT_TOKEN = "bench-load-bot-token"
 RASA_TOKEN = "bench-load-rasa-token"
 BUTTON = "<button>"  # send the payload of the first button of the previous reply
 COMPLAINT_CONFIRM = "đồng ý"
 POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+WARM_UP = ["đăng ký thường trú hết bao nhiêu tiền", "lam ho chieu mat bao lau", "khai sinh cần giấy tờ gì"]
 
 # Conversations as citizens hold them. A complaint goes through the ticket form (what and where,
 # phone, name), is confirmed, becomes a ticket, and the citizen then asks how it is going.
@@ -96,6 +99,7 @@ class Tally:
         self.status_answered = 0
         self.status_asked = 0
         self.senders: list[str] = []
+        self.replies: dict[str, str] = {}  # sender -> the acknowledgement, to explain a lost ticket
 
 
 def citizen(n: int, rasa_url: str, stop_at: float, think: tuple[float, float], tally: Tally,
@@ -129,9 +133,15 @@ def citizen(n: int, rasa_url: str, stop_at: float, think: tuple[float, float], t
                 if error:
                     tally.errors.append(f"{error}: {text[:40]}")
                 if text == COMPLAINT_CONFIRM and not error:
+                    # Acknowledged: the bot gave the code, or said the ticket is recorded and its
+                    # code will follow (the backend was down). Anything else is no promise.
                     found = CODE.search(said)
                     code = found.group(0) if found else None
-                    tally.confirmed[sender] = code
+                    if code or QUEUED in said:
+                        tally.confirmed[sender] = code
+                        tally.replies[sender] = said[:300]
+                    else:
+                        tally.errors.append(f"complaint not acknowledged: {said[:80]}")
                 elif code and text not in (COMPLAINT_CONFIRM,) and ("hồ sơ" in text or "phản ánh" in text
                                                                     or "ho so" in text):
                     tally.status_asked += 1
@@ -163,7 +173,7 @@ def count_tickets(backend_url: str, confirmed: dict[str, str | None], wait_s: fl
     wrong_code = [s for s, code in confirmed.items() if code and code not in found[s]]
     return {"tickets_expected": len(confirmed), "tickets_created": sum(len(c) for c in found.values()),
             "tickets_lost": len(missing), "tickets_duplicated": len(duplicated),
-            "tickets_code_mismatch": len(wrong_code)}
+            "tickets_code_mismatch": len(wrong_code), "lost_senders": missing[:5]}
 
 
 def run_load(rasa_url: str, conversations: int, duration_s: float, think: tuple[float, float]) -> tuple[dict, Tally]:
@@ -251,12 +261,14 @@ def configuration(name: str, tmp: Path):
             time.sleep(1)
         rasa_url = f"http://127.0.0.1:{ports['RASA_PORT']}"
         backend_url = f"http://127.0.0.1:{ports['BACKEND_PORT']}"
-        # Warm every Rasa server up (TensorFlow traces its graphs on the first message).
+        # Warm every server up: TensorFlow traces its graphs on a Rasa server's first message, an
+        # action server loads the search index on its first question (the action balancer takes
+        # turns, so a few questions reach them all).
         for svc in services:
-            if svc.name.startswith("rasa"):
-                post_json(f"http://127.0.0.1:{svc.port}/webhooks/rest/webhook",
-                          {"sender": f"warm-{svc.name}", "message": "đăng ký thường trú hết bao nhiêu tiền"},
-                          timeout=300)
+            if svc.name == "rasa" or (svc.name.startswith("rasa-") and svc.name != "rasa-balancer"):
+                for n, question in enumerate(WARM_UP):
+                    post_json(f"http://127.0.0.1:{svc.port}/webhooks/rest/webhook",
+                              {"sender": f"warm-{svc.name}-{n}", "message": question}, timeout=300)
         yield rasa_url, backend_url, {n: p.pid for n, p in children.items()}
     finally:
         supervisor.stop_all(children)
