@@ -24,13 +24,21 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from backend.app.services.rate_limit import SlidingWindowRateLimiter  # pure Python, no backend deps
 from connectors.common import (MAX_WEBHOOK_BYTES, Button, ButtonMemory, DeliveryReporter, PlatformError,
-                               SeenMessages, buttons_from_rasa)
+                               SeenMessages, buttons_from_rasa, env_or_none)
 from connectors.rasa_channels import guard
 
 logger = logging.getLogger(__name__)
 
 GREETING_INTENT = "/greet"
+SLOW_DOWN_REPLY = ("Anh/Chị đang gửi nhiều tin nhắn liên tiếp, em chưa kịp trả lời hết. Anh/Chị vui lòng "
+                   "chờ một chút rồi nhắn lại giúp em ạ.")
+# A citizen types a few messages a minute; a burst beyond this is a script or a stuck client. Its
+# messages are not passed to the bot (one notice per window says so); the platform is answered
+# 200 so it does not retry them. Requests per client address are limited too (429, retried).
+USER_MESSAGES_PER_MINUTE = 20
+REQUESTS_PER_MINUTE_PER_ADDRESS = 1200
 MEDIA_REPLY = ("Dạ, hiện em chỉ đọc được tin nhắn bằng chữ. Anh/Chị vui lòng nhắn câu hỏi hoặc nội dung "
                "phản ánh bằng chữ giúp em ạ.")
 
@@ -39,7 +47,7 @@ MEDIA_REPLY = ("Dạ, hiện em chỉ đọc được tin nhắn bằng chữ. A
 class Incoming:
     """One platform event, reduced to what the bot needs."""
 
-    kind: str  # "text" | "start" (follow, /start) | "media" | "ignored"
+    kind: str  # "text" | "start" (follow, /start) | "media" | "ignored" | "slow_down" (over the limit)
     user_id: str
     message_id: str
     text: str = ""
@@ -141,6 +149,11 @@ class PlatformInput(InputChannel):
         self.buttons = ButtonMemory()
         self.reporter = DeliveryReporter()
         self._tasks: set[asyncio.Task] = set()  # asyncio keeps only weak references to running tasks
+        self.user_limiter = SlidingWindowRateLimiter(
+            int(env_or_none("WEBHOOK_USER_MESSAGES_PER_MINUTE") or USER_MESSAGES_PER_MINUTE), 60.0)
+        self.address_limiter = SlidingWindowRateLimiter(
+            int(env_or_none("WEBHOOK_REQUESTS_PER_MINUTE") or REQUESTS_PER_MINUTE_PER_ADDRESS), 60.0)
+        self._told_to_slow_down: set[str] = set()
 
     @classmethod
     def name(cls) -> Text:
@@ -196,6 +209,11 @@ class PlatformInput(InputChannel):
         async def webhook(request: Request) -> HTTPResponse:
             if self.settings is None:
                 return self._not_configured()
+            wait = self.address_limiter.hit(request.remote_addr or request.ip or "")
+            if wait:
+                logger.warning("%s webhook: too many requests from one address", self.channel)
+                return response.json({"error": "too many requests"}, status=429,
+                                     headers={"Retry-After": SlidingWindowRateLimiter.retry_after_header(wait)})
             raw = request.body or b""
             if len(raw) > MAX_WEBHOOK_BYTES:
                 return response.json({"error": "payload too large"}, status=413)
@@ -230,6 +248,14 @@ class PlatformInput(InputChannel):
             if event.message_id and not self.seen.first_time(self.channel, event.message_id):
                 logger.info("%s duplicate delivery of a message dropped", self.channel)
                 continue
+            if self.user_limiter.hit(event.user_id):
+                logger.warning("%s: a user sent too many messages; one dropped", self.channel)
+                if event.user_id in self._told_to_slow_down:
+                    continue
+                self._told_to_slow_down.add(event.user_id)
+                event = Incoming("slow_down", event.user_id, event.message_id)
+            else:
+                self._told_to_slow_down.discard(event.user_id)
             task = asyncio.ensure_future(self.process(event, handler))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -239,8 +265,8 @@ class PlatformInput(InputChannel):
             await self.acknowledge(event)
             output = self.output()
             sender = sender_id(self.channel, event.user_id)
-            if event.kind == "media":
-                await output.send_text_message(sender, MEDIA_REPLY)
+            if event.kind in ("media", "slow_down"):
+                await output.send_text_message(sender, MEDIA_REPLY if event.kind == "media" else SLOW_DOWN_REPLY)
                 return
             text = GREETING_INTENT if event.kind == "start" else (
                 self.buttons.resolve(self.channel, event.user_id, event.text) or event.text)

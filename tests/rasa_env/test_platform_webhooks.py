@@ -432,3 +432,26 @@ def test_fuzzed_webhook_payloads_never_crash_the_server(stack):
     assert tg_post(base, tg_text(1099, 5599, "còn sống không"))[0] == 200
     fake.wait_for("/sendMessage", where=lambda r: str(r.payload.get("chat_id")) == "5599")
     assert "Traceback" not in (tmp / "probe.log").read_text()
+
+
+def test_rate_limits_per_user_and_per_address(tmp_path):
+    with FakePlatforms() as fake:
+        settings = dict(TELEGRAM_BOT_TOKEN=TG_TOKEN, TELEGRAM_SECRET_TOKEN=TG_SECRET, TELEGRAM_API_BASE=fake.url,
+                        TELEGRAM_MODE="webhook", WEBHOOK_USER_MESSAGES_PER_MINUTE="3",
+                        WEBHOOK_REQUESTS_PER_MINUTE="10", BACKEND_URL=fake.url)
+        with probe(tmp_path, settings) as base:
+            # One citizen floods: three messages reach the bot, then one notice, then silence.
+            for n in range(6):
+                assert tg_post(base, tg_text(2000 + n, 6001, f"tin số {n}"))[0] == 200
+            time.sleep(1.5)
+            sent = [r.payload["text"] for r in fake.sent("/sendMessage") if str(r.payload.get("chat_id")) == "6001"]
+            assert sorted(t for t in sent if t.startswith("Đã nhận")) == [
+                f"Đã nhận [telegram:6001]: tin số {n}" for n in range(3)]
+            assert [t for t in sent if not t.startswith("Đã nhận")] == [
+                "Anh/Chị đang gửi nhiều tin nhắn liên tiếp, em chưa kịp trả lời hết. Anh/Chị vui lòng chờ một "
+                "chút rồi nhắn lại giúp em ạ."]
+            # Another citizen is not held back by the first ...
+            assert tg_post(base, tg_text(2100, 6002, "xin chào"))[0] == 200
+            # ... but one address sending too many requests is told to retry later.
+            statuses = [tg_post(base, tg_text(2200 + n, 6003 + n, "x"))[0] for n in range(5)]
+            assert statuses[-1] == 429 and 200 in statuses
