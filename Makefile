@@ -24,7 +24,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help env env-app env-rasa catalog index model validate run run-scaled test browser eval bench bench-load lock-app clean
+.PHONY: help env env-app env-rasa catalog index model validate reimport run run-scaled test browser eval bench bench-load lock-app clean
 
 help:
 	@echo "make run                 install what is missing, build the index, start the services"
@@ -35,6 +35,7 @@ help:
 	@echo "make bench-load          100 concurrent conversations, embedded and scale-out -> docs/benchmarks.md"
 	@echo "make catalog             re-import the catalog from ../shared/data"
 	@echo "make index               build (or reuse) the search index"
+	@echo "make reimport            re-import the catalog and rebuild the index without stopping the services"
 	@echo "make model               train the Rasa model (only when its sources changed)"
 	@echo "make validate            check the Rasa domain and training data"
 
@@ -67,6 +68,10 @@ lock-app:
 
 catalog: $(APP_STAMP)
 	$(APP_PY) -m procedures_data.importer
+
+# Re-import the catalog and build its index while the services run: they switch to it by themselves.
+reimport: $(APP_STAMP)
+	$(APP_PY) -m knowledge_base.reimport
 
 index: $(APP_STAMP)
 	$(APP_PY) -m knowledge_base.build_index

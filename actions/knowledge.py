@@ -1,19 +1,13 @@
-"""The knowledge base, loaded once per action-server process."""
+"""The knowledge base of this action-server process: loaded on first use, and switched to a new
+index without a restart after the catalog is re-imported (knowledge_base/reloading.py)."""
 
 from __future__ import annotations
 
-import threading
-
+from knowledge_base.reloading import ReloadingSearch
 from knowledge_base.search import ProcedureSearch
 
-_lock = threading.Lock()
-_search: ProcedureSearch | None = None
+_search = ReloadingSearch()
 
 
 def search_engine() -> ProcedureSearch:
-    global _search
-    if _search is None:
-        with _lock:
-            if _search is None:
-                _search = ProcedureSearch.load(progress=False)
-    return _search
+    return _search.current()

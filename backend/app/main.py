@@ -35,9 +35,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.metrics.watch_database(app.state.session_factory)
         app.state.knowledge_base = None
         if settings.load_knowledge_base:
-            from knowledge_base.search import ProcedureSearch
+            from knowledge_base.reloading import ReloadingSearch
 
-            app.state.knowledge_base = ProcedureSearch.load()
+            # Loaded now; switches to a new index by itself after a catalog re-import.
+            app.state.knowledge_base = ReloadingSearch()
+            app.state.knowledge_base.current()
         app.state.delivery_dispatcher = None
         if settings.deliveries_enabled:
             app.state.delivery_dispatcher = DeliveryDispatcher(app.state.session_factory, settings)

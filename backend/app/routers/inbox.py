@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from backend.app.db import get_session, utc_now
 from backend.app.models import CHANNELS, ROLE_LABELS, Agency, Delivery, Role, Ticket, User
 from backend.app.models.tickets import KIND_LABELS, TicketKind
+from backend.app.routers.procedures import knowledge_base
 from backend.app.schemas.tickets import TicketCreate
 from backend.app.security import (CSRF_FIELD, LOGIN_CSRF_COOKIE, SECURITY_HEADERS, SESSION_COOKIE, CsrfFailed,
                                   FormError, PageForbidden, Principal, client_ip, login_from_cookie,
@@ -446,7 +447,7 @@ def _procedure_card(kb, hit) -> dict:
 @router.get("/procedures", response_class=HTMLResponse)
 def procedures(request: Request, principal: Principal = Depends(require_page_login)):
     q = request.query_params.get("q", "").strip()[:500]
-    kb = getattr(request.app.state, "knowledge_base", None)
+    kb = knowledge_base(request)
     if kb is None:
         return render(request, "inbox/procedures.html", principal, status_code=503, q=q, available=False,
                       cards=[], elapsed_ms=None)

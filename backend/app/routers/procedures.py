@@ -7,8 +7,14 @@ from fastapi import APIRouter, HTTPException, Query, Request
 router = APIRouter(prefix="/api/procedures", tags=["procedures"])
 
 
-def _search(request: Request):
+def knowledge_base(request: Request):
+    """The loaded search engine, or None (a ReloadingSearch gives its current engine)."""
     kb = getattr(request.app.state, "knowledge_base", None)
+    return kb.current() if hasattr(kb, "current") else kb
+
+
+def _search(request: Request):
+    kb = knowledge_base(request)
     if kb is None:
         raise HTTPException(status_code=503, detail={"error": "knowledge_base_unavailable",
                                                      "message": "The procedure index is not loaded."})
