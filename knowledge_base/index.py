@@ -240,7 +240,7 @@ def load(folder: Path, settings: KBSettings, encoder: Encoder | None = None) -> 
         owner = np.load(folder / "vector_owner.npy", allow_pickle=False)
         faiss_index = _faiss_from_vectors(vectors)
         if encoder is None:
-            encoder = make_encoder(settings.encoder, settings.encoder_model)
+            encoder = make_encoder(settings.encoder, settings.encoder_model, num_threads=settings.query_threads)
     return HybridIndex(
         procedures=procedures,
         title_folded=bms["title_f"], title_accented=bms["title_a"],

@@ -6,7 +6,8 @@ channel against the whole system, in the embedded default and in the scale-out c
 Each configuration is started from scripts/run.py's own service definitions on free ports, with
 databases of its own (a temporary SQLite folder; throw-away PostgreSQL databases and Redis keys for
 the scale-out), warmed up, loaded for DURATION_S seconds by CONVERSATIONS concurrent citizens, and
-stopped. Citizens read and type between messages (THINK_S, default 2-6 s), ask with and without
+stopped. Citizens read the answer and type the next message (THINK_S, default 8-25 s: an answer
+runs to several lines, and Vietnamese is typed on a phone), ask with and without
 diacritics, follow up, pick a clarification button, file complaints that become tickets, and ask
 for their ticket's status.
 
@@ -344,7 +345,7 @@ def write_doc(results: list[dict], think: tuple[float, float]) -> None:
 def main() -> int:
     conversations = int(os.environ.get("CONVERSATIONS", "100"))
     duration_s = float(os.environ.get("DURATION_S", "120"))
-    low, _, high = os.environ.get("THINK_S", "2-6").partition("-")
+    low, _, high = os.environ.get("THINK_S", "8-25").partition("-")
     think = (float(low), float(high or low))
     configs = [c.strip() for c in os.environ.get("CONFIGS", "embedded,scaled").split(",") if c.strip()]
     unknown = set(configs) - set(LABELS)

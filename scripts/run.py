@@ -49,6 +49,16 @@ class Service:
     env: dict[str, str] = field(default_factory=dict)
 
 
+def thread_limits() -> dict[str, str]:
+    """One compute thread per request in Rasa (TensorFlow) and the action server (OpenMP): with
+    concurrent conversations, more threads only spin against each other. Measured with 8
+    concurrent conversations: 2.0 messages a second with the libraries' defaults, 7.5 with this
+    (the action server's CPU per message fell from 422 to 36 ms, Rasa's from 504 to 130 ms).
+    The environment can still set other values."""
+    return {name: os.environ.get(name, "1")
+            for name in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")}
+
+
 def services(scaled: bool = False) -> list[Service]:
     if scaled:
         return scaled_services()
@@ -68,7 +78,7 @@ def services(scaled: bool = False) -> list[Service]:
             [str(APP_PY), "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
             actions_port, f"http://127.0.0.1:{actions_port}/health",
             env={"BACKEND_URL": os.environ.get("BACKEND_URL", f"http://127.0.0.1:{backend_port}"),
-                 "RASA_URL": rasa_url, "RASA_API_TOKEN": rasa_token},
+                 "RASA_URL": rasa_url, "RASA_API_TOKEN": rasa_token, **thread_limits()},
         ),
         Service(
             "rasa",
@@ -82,7 +92,7 @@ def services(scaled: bool = False) -> list[Service]:
                  "RASA_TRACKER_DB": tracker_db, "RASA_TELEMETRY_ENABLED": "false",
                  # The messaging connectors report to the backend whether a delivery reached the citizen.
                  "BACKEND_URL": os.environ.get("BACKEND_URL", f"http://127.0.0.1:{backend_port}"),
-                 "TF_CPP_MIN_LOG_LEVEL": "2", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"},
+                 "TF_CPP_MIN_LOG_LEVEL": "2", "SQLALCHEMY_SILENCE_UBER_WARNING": "1", **thread_limits()},
         ),
         Service(
             "backend",
@@ -122,7 +132,8 @@ def scaled_services() -> list[Service]:
         out.append(Service(
             f"actions-{i}", [str(APP_PY), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
             port, f"http://127.0.0.1:{port}/health",
-            env={"BACKEND_URL": backend_url, "RASA_URL": balancer_url, "RASA_API_TOKEN": rasa_token}))
+            env={"BACKEND_URL": backend_url, "RASA_URL": balancer_url, "RASA_API_TOKEN": rasa_token,
+                 **thread_limits()}))
     out.append(Service(
         "actions-balancer", [str(APP_PY), "scripts/balancer.py", "--listen", f"127.0.0.1:{actions_port}"]
         + [arg for port in action_ports for arg in ("--backend", f"127.0.0.1:{port}")],
@@ -139,7 +150,7 @@ def scaled_services() -> list[Service]:
                  "REDIS_HOST": redis_host, "REDIS_PORT": redis_port, "REDIS_LOCK_DB": _env("REDIS_LOCK_DB", "1"),
                  "SOCKETIO_REDIS_URL": _env("SOCKETIO_REDIS_URL", f"redis://{redis_host}:{redis_port}/2"),
                  "RASA_TELEMETRY_ENABLED": "false", "BACKEND_URL": backend_url,
-                 "TF_CPP_MIN_LOG_LEVEL": "2", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}))
+                 "TF_CPP_MIN_LOG_LEVEL": "2", "SQLALCHEMY_SILENCE_UBER_WARNING": "1", **thread_limits()}))
     out.append(Service(
         "rasa-balancer", [str(APP_PY), "scripts/balancer.py", "--listen", f"{host}:{balancer_port}"]
         + [arg for port in rasa_ports for arg in ("--backend", f"127.0.0.1:{port}")],
