@@ -24,7 +24,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help env env-app env-rasa catalog index model validate reimport run run-scaled test browser eval bench bench-load lock-app clean
+.PHONY: help env env-app env-rasa catalog index model validate reimport run run-scaled test browser eval bench bench-load audit lock-app clean
 
 help:
 	@echo "make run                 install what is missing, build the index, start the services"
@@ -127,6 +127,16 @@ bench: env model
 bench-load: env model
 	$(APP_PY) -m knowledge_base.build_index
 	$(APP_PY) scripts/bench_load.py
+
+# Known-vulnerability audit of both lock files (pip-audit, in a venv of its own). It asks the PyPI
+# or OSV vulnerability service over the network; ignored advisories, with the reason, go in
+# requirements/audit-ignore.txt (one "ID  # reason" a line).
+audit:
+	@test -x $(VENV)/audit/bin/pip-audit || { $(PYTHON) -m venv $(VENV)/audit && $(VENV)/audit/bin/pip install -q pip-audit; }
+	$(VENV)/audit/bin/pip-audit --no-deps --disable-pip -r requirements/app.lock \
+		$$(grep -o '^[A-Z0-9-]*' requirements/audit-ignore.txt | sed 's/^/--ignore-vuln /')
+	$(VENV)/audit/bin/pip-audit --no-deps --disable-pip -r requirements/rasa.lock -r requirements/rasa-nodeps.txt \
+		$$(grep -o '^[A-Z0-9-]*' requirements/audit-ignore.txt | sed 's/^/--ignore-vuln /')
 
 clean:
 	rm -rf var .pytest_cache

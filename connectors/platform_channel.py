@@ -27,6 +27,7 @@ from sanic.response import HTTPResponse
 from backend.app.services.rate_limit import SlidingWindowRateLimiter  # pure Python, no backend deps
 from connectors.common import (MAX_WEBHOOK_BYTES, Button, ButtonMemory, DeliveryReporter, PlatformError,
                                SeenMessages, buttons_from_rasa, env_or_none)
+from connectors import metrics
 from connectors.rasa_channels import guard
 
 logger = logging.getLogger(__name__)
@@ -99,11 +100,13 @@ class PlatformOutput(OutputChannel):
         except PlatformError as exc:
             # No text, no user id, no token in the log: only what failed and the platform's code.
             logger.error("%s send failed: %s %s", self.channel, exc.code, exc.message[:120])
+            metrics.CHANNEL_ERRORS.labels(self.channel).inc()
             if delivery_id:
                 await self._report(delivery_id, False, f"{exc.platform} {exc.code}: {exc.message}")
             return
         except Exception as exc:  # an unexpected failure must not take the conversation down
             logger.error("%s send failed: %s", self.channel, type(exc).__name__)
+            metrics.CHANNEL_ERRORS.labels(self.channel).inc()
             if delivery_id:
                 await self._report(delivery_id, False, type(exc).__name__)
             return

@@ -30,6 +30,8 @@ from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
 
+from connectors import metrics
+
 logger = logging.getLogger(__name__)
 
 
@@ -93,6 +95,9 @@ def guard(on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable[[
     async def guarded(message: UserMessage) -> None:
         counting = CountingOutputChannel(message.output_channel)
         message.output_channel = counting
+        channel = metrics.channel_label(message.input_channel)
+        started = time.perf_counter()
+        metrics.MESSAGES.labels(channel).inc()
         try:
             await on_new_message(message)
         except Exception as exc:  # never let a failure reach the citizen as silence or a trace
@@ -102,7 +107,9 @@ def guard(on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable[[
         if counting.sent == 0 and not _is_silent_command(message.text):
             logger.warning("no reply produced for a message on channel %s; sent the busy reply",
                            message.input_channel)
+            metrics.FAILURES.labels(channel).inc()
             await counting.inner.send_text_message(message.sender_id, BUSY_REPLY)
+        metrics.REPLY_SECONDS.labels(channel).observe(time.perf_counter() - started)
 
     return guarded
 

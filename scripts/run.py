@@ -14,6 +14,7 @@ with BACKEND_WORKERS (default 2) uvicorn workers. A child that dies is started a
 orchestrator would restart a container), unless it keeps dying. See docs/scaling.md.
 
 RUN_PIDS_FILE, when set, names a JSON file kept up to date with each service's process id.
+LOG_FORMAT=json makes every process log one JSON object a line (bot/logging-json.yml).
 
 Every child runs in a process group of its own; on Ctrl-C, SIGTERM, or the death of any child,
 all groups are terminated (then killed after a grace period), so an interrupted run leaves no
@@ -215,7 +216,25 @@ RESTART_WINDOW_S = 60.0
 MAX_RESTARTS = 5
 
 
+LOG_CONFIG = "bot/logging-json.yml"
+
+
+def with_log_format(svc: Service, log_format: str) -> Service:
+    """LOG_FORMAT=json: every process logs one JSON object a line (backend/app/json_logs.py)."""
+    if log_format != "json":
+        return svc
+    argv = list(svc.argv)
+    if "rasa_sdk" in argv:
+        argv += ["--logging-config_file", LOG_CONFIG]
+    elif "rasa" in argv:
+        argv += ["--logging-config-file", LOG_CONFIG]
+    elif "uvicorn" in argv:
+        argv += ["--log-config", LOG_CONFIG]
+    return Service(svc.name, argv, svc.port, svc.health_url, {**svc.env, "LOG_PROCESS_NAME": svc.name})
+
+
 def start_service(svc: Service, env: dict[str, str]) -> subprocess.Popen:
+    svc = with_log_format(svc, os.environ.get("LOG_FORMAT", "text"))
     return subprocess.Popen(svc.argv, cwd=ROOT, env={**env, **svc.env}, start_new_session=True)
 
 

@@ -30,6 +30,7 @@ from sanic import Sanic
 from connectors.zalo_channel import ZaloInput
 from connectors.facebook_channel import MessengerInput
 from connectors.telegram_channel import TelegramInput
+from connectors.metrics import MetricsInput
 
 async def echo_bot(message):
     out, text = message.output_channel, message.text
@@ -51,7 +52,7 @@ async def echo_bot(message):
 
 app = Sanic("connector_probe")
 for channel in (ZaloInput.from_credentials(None), MessengerInput.from_credentials(None),
-                TelegramInput.from_credentials(None)):  # as rasa.core.channels.channel.register does
+                TelegramInput.from_credentials(None), MetricsInput()):  # as rasa.core.channels.channel.register does
     app.blueprint(channel.blueprint(echo_bot), url_prefix="/webhooks/" + channel.url_prefix())
 app.run(host="127.0.0.1", port=int(sys.argv[1]), access_log=False, workers=1)
 '''
@@ -455,3 +456,22 @@ def test_rate_limits_per_user_and_per_address(tmp_path):
             # ... but one address sending too many requests is told to retry later.
             statuses = [tg_post(base, tg_text(2200 + n, 6003 + n, "x"))[0] for n in range(5)]
             assert statuses[-1] == 429 and 200 in statuses
+
+
+def test_metrics_count_messages_failures_and_channel_errors(stack):
+    base, fake, _ = stack
+    assert tg_post(base, tg_text(3001, 7001, "đếm tin này"))[0] == 200
+    fake.wait_for("/sendMessage", where=lambda r: str(r.payload.get("chat_id")) == "7001")
+    time.sleep(0.5)
+    status, text = post(f"{base}/metrics/", b"", method="GET")
+    assert status == 200
+    values = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            values[name] = float(value)
+    assert values['tongdai1022_rasa_messages_total{channel="telegram"}'] >= 1
+    assert values['tongdai1022_rasa_reply_seconds_count{channel="telegram"}'] >= 1
+    assert "7001" not in text and "đếm" not in text  # channel names only
+    # The Zalo test above made the platform refuse a delivery: counted as a channel error.
+    assert values.get('tongdai1022_rasa_channel_send_errors_total{channel="zalo"}', 0) >= 1
