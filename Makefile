@@ -129,13 +129,14 @@ bench-load: env model
 	$(APP_PY) scripts/bench_load.py
 
 # Known-vulnerability audit of both lock files (pip-audit, in a venv of its own). It asks the PyPI
-# or OSV vulnerability service over the network; ignored advisories, with the reason, go in
+# or OSV vulnerability service over the network (--strict: a package it cannot look up fails the
+# audit instead of passing unchecked); ignored advisories, with the reason, go in
 # requirements/audit-ignore.txt (one "ID  # reason" a line).
 audit:
 	@test -x $(VENV)/audit/bin/pip-audit || { $(PYTHON) -m venv $(VENV)/audit && $(VENV)/audit/bin/pip install -q pip-audit; }
-	$(VENV)/audit/bin/pip-audit --no-deps --disable-pip -r requirements/app.lock \
+	$(VENV)/audit/bin/pip-audit --strict --no-deps --disable-pip -r requirements/app.lock \
 		$$(grep -o '^[A-Z0-9-]*' requirements/audit-ignore.txt | sed 's/^/--ignore-vuln /')
-	$(VENV)/audit/bin/pip-audit --no-deps --disable-pip -r requirements/rasa.lock -r requirements/rasa-nodeps.txt \
+	$(VENV)/audit/bin/pip-audit --strict --no-deps --disable-pip -r requirements/rasa.lock -r requirements/rasa-nodeps.txt \
 		$$(grep -o '^[A-Z0-9-]*' requirements/audit-ignore.txt | sed 's/^/--ignore-vuln /')
 
 clean:
