@@ -25,11 +25,9 @@ import json
 import os
 import random
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -37,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from knowledge_base.bench import machine  # noqa: E402
+from scripts.bench_load import rss_mb, run_load  # noqa: E402
 from tests.stack import (MODEL, RASA_PY, action_server, backend_server, free_port, rasa_server,  # noqa: E402
                          say, warm_up)
 
@@ -166,72 +165,6 @@ def end_to_end(rasa_port: int) -> dict:
     return results
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process and its descendants (its process group)."""
-    total = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if os.getpgid(int(entry.name)) != pid:
-                continue
-            for line in (entry / "status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except (OSError, ProcessLookupError):
-            continue
-    return total / 1024
-
-
-def load_test(rasa_port: int, conversations: int, duration_s: float, think: tuple[float, float]) -> dict:
-    latencies: list[float] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-    stop_at = time.monotonic() + duration_s
-    done = [0]
-
-    def citizen(n: int) -> None:
-        rng = random.Random(n)
-        time.sleep(rng.uniform(0, think[1]))  # citizens do not all arrive in the same second
-        while time.monotonic() < stop_at:
-            sender = f"bench-{n}-{rng.randrange(10**9)}"
-            for text in rng.choice(SCRIPTS):
-                t = time.perf_counter()
-                try:
-                    replies = say(rasa_port, sender, text, timeout=30)
-                    ok = bool(replies) and not any("hệ thống đang bận" in (r.get("text") or "") for r in replies)
-                except Exception as exc:  # counted, not raised: the benchmark reports errors
-                    ok, replies = False, [{"text": type(exc).__name__}]
-                elapsed = (time.perf_counter() - t) * 1000
-                with lock:
-                    latencies.append(elapsed)
-                    if not ok:
-                        errors.append(text)
-                if time.monotonic() >= stop_at:
-                    break
-                time.sleep(rng.uniform(*think))
-            with lock:
-                done[0] += 1
-
-    threads = [threading.Thread(target=citizen, args=(i,)) for i in range(conversations)]
-    started = time.monotonic()
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    wall = time.monotonic() - started
-    ordered = sorted(latencies)
-
-    def pct(p: float) -> float:
-        return ordered[min(len(ordered) - 1, int(p * len(ordered)))] if ordered else 0.0
-
-    return {"conversations": conversations, "duration_s": round(wall, 1), "messages": len(latencies),
-            "conversations_completed": done[0], "errors": len(errors),
-            "throughput_msg_s": round(len(latencies) / wall, 1), "p50_ms": round(pct(0.50), 1),
-            "p95_ms": round(pct(0.95), 1), "p99_ms": round(pct(0.99), 1),
-            "mean_ms": round(statistics.mean(latencies), 1) if latencies else 0.0}
-
-
 def main() -> int:
     if not MODEL.exists():
         print("no trained model: run `make model` first", file=sys.stderr)
@@ -255,7 +188,7 @@ def main() -> int:
         print(">> end to end: one conversation per held-out question", file=sys.stderr)
         e2e = end_to_end(rasa_port)
         print(f">> {conversations} concurrent conversations for {duration_s:.0f} s over REST", file=sys.stderr)
-        load = load_test(rasa_port, conversations, duration_s, think)
+        load, _ = run_load(f"http://127.0.0.1:{rasa_port}", conversations, duration_s, think, scripts=SCRIPTS)
         load["think_s"] = list(think)
         memory = {"rasa": rss_mb(rasa.pid), "actions": rss_mb(actions.pid), "backend": rss_mb(backend.pid)}
     memory["total"] = sum(memory.values())

@@ -40,7 +40,6 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import run as supervisor  # noqa: E402  (scripts/run.py: the services make run starts)
-from bench_assistant import rss_mb  # noqa: E402
 from knowledge_base.bench import machine  # noqa: E402
 from tests.stack import free_port  # noqa: E402
 
@@ -177,10 +176,11 @@ def count_tickets(backend_url: str, confirmed: dict[str, str | None], wait_s: fl
             "tickets_code_mismatch": len(wrong_code), "lost_senders": missing[:5]}
 
 
-def run_load(rasa_url: str, conversations: int, duration_s: float, think: tuple[float, float]) -> tuple[dict, Tally]:
+def run_load(rasa_url: str, conversations: int, duration_s: float, think: tuple[float, float],
+             scripts: list[list[str]] = SCRIPTS) -> tuple[dict, Tally]:
     tally = Tally()
     stop_at = time.monotonic() + duration_s
-    threads = [threading.Thread(target=citizen, args=(i, rasa_url, stop_at, think, tally), daemon=True)
+    threads = [threading.Thread(target=citizen, args=(i, rasa_url, stop_at, think, tally, scripts), daemon=True)
                for i in range(conversations)]
     started = time.monotonic()
     for thread in threads:
@@ -199,6 +199,23 @@ def run_load(rasa_url: str, conversations: int, duration_s: float, think: tuple[
              "p50_ms": pct(0.50), "p95_ms": pct(0.95), "p99_ms": pct(0.99),
              "status_checks": tally.status_asked, "status_checks_answered": tally.status_answered,
              "error_samples": sorted(set(tally.errors))[:5]}, tally)
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its descendants (its process group)."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if os.getpgid(int(entry.name)) != pid:
+                continue
+            for line in (entry / "status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except (OSError, ProcessLookupError):
+            continue
+    return total / 1024
 
 
 # --- starting a configuration -----------------------------------------------------------------------
