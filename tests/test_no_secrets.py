@@ -44,6 +44,6 @@ def test_no_credentials_in_the_repository():
 def test_the_shapes_would_catch_real_credentials():
     samples = {"Telegram bot token": "123456789:AAH" + "x" * 32,
                "Meta page access token": "EAA" + "B" * 80,
-               "password in a database URL": "postgresql+psycopg://app:s3cretpass@db:5432/x"}
+               "password in a database URL": "postgresql+psycopg://app:" + "s3cretpass@db:5432/x"}
     for kind, sample in samples.items():
         assert SECRET_SHAPES[kind].search(sample), kind
