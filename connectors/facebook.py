@@ -99,7 +99,7 @@ def _parse_item(item: dict[str, Any]) -> MessengerEvent:
         mid = str(message.get("mid") or "")
         if message.get("is_echo"):
             return MessengerEvent("ignored", sender, mid)
-        quick = message.get("quick_reply") if isinstance(message.get("quick_reply"), dict) else {}
+        quick = as_dict(message.get("quick_reply"))
         text = str(quick.get("payload") or message.get("text") or "").strip()
         if text and sender and mid:
             return MessengerEvent("text", sender, mid, text)

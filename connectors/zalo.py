@@ -125,7 +125,7 @@ def parse_event(body: dict[str, Any]) -> ZaloEvent:
     """What an event means for the bot. Ids stay strings (they overflow 64-bit in some tools)."""
     name = str(body.get("event_name") or "")
     sender = str(as_dict(body.get("sender")).get("id") or "")
-    message = body.get("message") if isinstance(body.get("message"), dict) else {}
+    message = as_dict(body.get("message"))
     msg_id = str(message.get("msg_id") or "")
     if name in USER_MESSAGE_EVENTS:
         text = str(message.get("text") or "").strip()

@@ -13,13 +13,12 @@ Nothing is restarted, so no question goes unanswered meanwhile.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 
 from knowledge_base import index as kb_index
 from knowledge_base.config import KBSettings
-from knowledge_base.reloading import DEFAULT_CHECK_S
+from knowledge_base.reloading import reload_check_seconds
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,9 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f">> 2/2 building the index {after} (the running servers keep the old one meanwhile)", file=sys.stderr)
     started = time.perf_counter()
     index = kb_index.load_or_build(settings, progress=True)
-    check = os.environ.get("KB_RELOAD_CHECK_S") or DEFAULT_CHECK_S
     print(f">> index {index.fingerprint} ready in {time.perf_counter() - started:.0f} s ({len(index.procedures)} "
-          f"procedures); running servers switch to it within {float(check):.0f} s", file=sys.stderr)
+          f"procedures); running servers switch to it within {reload_check_seconds():.0f} s", file=sys.stderr)
     return 0
 
 

@@ -26,6 +26,10 @@ logger = logging.getLogger(__name__)
 DEFAULT_CHECK_S = 30.0
 
 
+def reload_check_seconds() -> float:
+    return float(os.environ.get("KB_RELOAD_CHECK_S") or DEFAULT_CHECK_S)
+
+
 def _stamp(path: Path) -> tuple[int, int] | None:
     try:
         stat = path.stat()
@@ -39,8 +43,7 @@ class ReloadingSearch:
                  loader: Callable[[KBSettings], ProcedureSearch] | None = None,
                  clock: Callable[[], float] = time.monotonic):
         self.settings = settings or KBSettings.from_env()
-        self.check_every_s = check_every_s if check_every_s is not None else float(
-            os.environ.get("KB_RELOAD_CHECK_S") or DEFAULT_CHECK_S)
+        self.check_every_s = check_every_s if check_every_s is not None else reload_check_seconds()
         self._loader = loader or (lambda s: ProcedureSearch.load(s, progress=False))
         self._clock = clock
         self._lock = threading.Lock()
@@ -94,7 +97,7 @@ class ReloadingSearch:
                        len(engine.index.procedures))
 
     def wait_for_reload(self, timeout: float) -> bool:
-        """For tests and the admin command: wait until a started switch is over."""
+        """Wait until a switch that has started is over (for tests)."""
         thread = self._loading
         if thread is not None:
             thread.join(timeout)

@@ -46,7 +46,8 @@ def _problem(kind: str, detail: str = "") -> Problem:
 # ---------------------------------------------------------------------------------------------
 # Text normalisation
 
-# Zero-width and direction marks, BOM, soft hyphen; private-use glyphs (Word "Wingdings" bullets).
+# Control characters (tab and newline kept), zero-width and direction marks, BOM, soft hyphen;
+# private-use glyphs (Word "Wingdings" bullets).
 _INVISIBLE_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060\ufeff\ue000-\uf8ff]")
 _SPACES_RE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u3000]+")
 _UNKNOWN_RE = re.compile(r"\s*Không có thông tin\s*")

@@ -50,6 +50,30 @@ def stop(proc: subprocess.Popen) -> None:
             pass
 
 
+def children_of(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def stop_supervisor(proc: subprocess.Popen, timeout: float = 30) -> None:
+    """SIGTERM makes scripts/run.py stop its services; anything still alive afterwards is killed."""
+    services = children_of(proc.pid)  # each leads a process group of its own
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    for pid in services:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
 @contextmanager
 def process(argv: list[str], log: Path, env: dict[str, str] | None = None, health_url: str = "",
             timeout: float = 120.0):

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from tests.private_postgres import PrivatePostgres, postgres_bin
-from tests.stack import APP_PY, MODEL, ROOT, free_port
+from tests.stack import APP_PY, MODEL, ROOT, free_port, healthy, stop_supervisor
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import bench_load  # noqa: E402  (scripts/bench_load.py: the simulated citizens)
@@ -76,14 +76,6 @@ def wait_until(check, timeout: float, message: str):
         time.sleep(0.5)
 
 
-def healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status == 200
-    except Exception:
-        return False
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("faults")
@@ -116,11 +108,7 @@ def stack(tmp_path_factory):
         yield {"rasa": rasa_url, "backend": backend_url, "rasa_direct": rasa_direct, "pg": pg, "redis": redis,
                "pids": tmp / "pids.json", "log": tmp / "run-scaled.log", "tmp": tmp}
     finally:
-        os.killpg(supervisor.pid, signal.SIGTERM)
-        try:
-            supervisor.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(supervisor.pid, signal.SIGKILL)
+        stop_supervisor(supervisor, timeout=60)
         log.close()
         redis.kill()
         pg.remove()

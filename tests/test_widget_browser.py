@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import signal
 import socket
 import subprocess
 import time
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.stack import healthy
+from tests.stack import healthy, stop_supervisor
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_PY = ROOT / ".venv" / "app" / "bin" / "python"
@@ -45,30 +44,6 @@ def free_ports(n: int) -> list[int]:
             s.close()
 
 
-def children_of(pid: int) -> list[int]:
-    try:
-        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
-
-
-def stop(proc: subprocess.Popen) -> None:
-    """SIGTERM makes run.py stop its services; anything still alive afterwards is killed."""
-    services = children_of(proc.pid)  # each leads a process group of its own
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-    for pid in services:
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("widget-stack")
@@ -91,7 +66,7 @@ def stack(tmp_path_factory):
             time.sleep(1)
         yield {"url": f"http://localhost:{backend}/", "log": log, "startup_s": time.monotonic() - started}
     finally:
-        stop(proc)
+        stop_supervisor(proc)
 
 
 # Notes whether the typing indicator appears (the bot may answer within a few milliseconds).

@@ -13,10 +13,9 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 from datetime import datetime, timezone
 
-_PHONE_QUERY = re.compile(r"((?:phone_last4|phone|citizen_phone)=)[^&\s\"]*", re.IGNORECASE)
+from backend.app.privacy import redact
 
 
 class JsonFormatter(logging.Formatter):
@@ -25,7 +24,7 @@ class JsonFormatter(logging.Formatter):
         self.process_name = os.environ.get("LOG_PROCESS_NAME", "")
 
     def format(self, record: logging.LogRecord) -> str:
-        message = _PHONE_QUERY.sub(r"\1***", record.getMessage())
+        message = redact(record.getMessage())
         entry = {"time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds")
                  .replace("+00:00", "Z"),
                  "level": record.levelname, "logger": record.name, "message": message}

@@ -174,7 +174,7 @@ def restore_backup(engine: Engine, path: Path, replace: bool = False,
             flush()
             if progress and current:
                 progress(current, rows[current])
-            expected = {k: v for k, v in header.get("rows", {}).items()}
+            expected = dict(header.get("rows", {}))
             got = {k: v for k, v in rows.items() if k in expected}
             if got != expected:
                 raise BackupError(f"the backup is incomplete: its header counts {expected}, it holds {got}")
