@@ -17,7 +17,8 @@ Conventions (checked by ``tests/test_normalize.py``):
 * Unaccented spellings are listed explicitly; nothing is generated
   automatically, so what you read here is exactly what is matched.
 * Tokens containing a digit ("50k", "b2", "68/2020/qh14") are codes and are
-  never split; only a whole-token key such as "kt3" can match them.
+  never split; only a whole-token key such as "kt3" can match them. A bare
+  number may be part of a phrase key ("2 thành viên").
 * Single-letter keys (``k``, ``v``, ``r``, ...) only match when typed in
   lowercase and not in a legal enumeration ("điểm e", "a, b, c, d, đ, e",
   "e)") -- see ``SINGLE_LETTER_GUARD_WORDS``.
@@ -530,6 +531,27 @@ COLLOQUIAL_TERMS: dict[str, str] = _merge(
         "passport": "hộ chiếu",
         "pasport": "hộ chiếu",
         "visa": "thị thực",
+        # "mở công ty" is how founders say "thành lập"
+        "mở công ty": "thành lập công ty",
+        "mo cong ty": "thành lập công ty",
+        "mở cty": "thành lập công ty",
+        "mo cty": "thành lập công ty",
+        "mở doanh nghiệp": "thành lập doanh nghiệp",
+        "mo doanh nghiep": "thành lập doanh nghiệp",
+        # a shop or business paused or closed for good, as owners say it
+        "tạm nghỉ": "tạm ngừng",
+        "tam nghi": "tạm ngừng",
+        "nghỉ hẳn": "chấm dứt",
+        "nghi han": "chấm dứt",
+        "nghỉ luôn": "chấm dứt",
+        "nghi luon": "chấm dứt",
+        # company types: names spell the number of members out ("hai thành viên trở lên")
+        "1 thành viên": "một thành viên",
+        "1 thanh vien": "một thành viên",
+        "2 thành viên": "hai thành viên trở lên",
+        "2 thanh vien": "hai thành viên trở lên",
+        "1tv": "một thành viên",
+        "2tv": "hai thành viên trở lên",
     },
 )
 

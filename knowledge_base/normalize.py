@@ -502,9 +502,10 @@ def _expansion_edits(text: str, units: list[_Unit]) -> list[tuple[int, int, str,
             if i + size > n:
                 continue
             if joinable is None:
+                # A bare number may start or join a phrase ("2 thành viên"); other codes never do.
                 joinable = [
-                    not units[j].atomic
-                    and not units[j + 1].atomic
+                    (not units[j].atomic or units[j].key.isdigit())
+                    and (not units[j + 1].atomic or units[j + 1].key.isdigit())
                     and _PHRASE_GAP_RE.fullmatch(text[units[j].end:units[j + 1].start]) is not None
                     for j in range(n - 1)
                 ]

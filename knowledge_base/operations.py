@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-REISSUE, EXCHANGE, EXTEND, AMEND, REVOKE, CANCEL, REREGISTER, REVIEW = (
-    "reissue", "exchange", "extend", "amend", "revoke", "cancel", "reregister", "review")
+REISSUE, EXCHANGE, EXTEND, AMEND, REVOKE, CANCEL, SUSPEND, REREGISTER, REVIEW = (
+    "reissue", "exchange", "extend", "amend", "revoke", "cancel", "suspend", "reregister", "review")
 
 # How procedure names state an operation.
 _NAME_PATTERNS = {
@@ -21,8 +21,10 @@ _NAME_PATTERNS = {
     EXTEND: r"gia han",
     AMEND: r"dieu chinh|thay doi|sua doi|bo sung|cai chinh|cap nhat|dinh chinh",
     REVOKE: r"thu hoi|tuoc",
-    CANCEL: r"xoa|cham dut|huy bo|huy (?:giay|ket qua|dang ky|viec|bo)|giai the|thoi quoc tich|tam ngung|ngung|"
+    CANCEL: r"xoa|cham dut|huy bo|huy (?:giay|ket qua|dang ky|viec|bo)|giai the|thoi quoc tich|(?<!tam )ngung|"
             r"dung thuc hien",
+    # A pause is not an end: "tạm ngừng kinh doanh" has siblings "chấm dứt" and "giải thể".
+    SUSPEND: r"tam ngung|tam dung|tam dinh chi",
     REREGISTER: r"dang ky lai",
     REVIEW: r"phuc khao|khieu nai|phuc tra",
 }
@@ -37,8 +39,10 @@ _MESSAGE_PATTERNS = {
     AMEND: r"dieu chinh|thay doi|sua doi|sua lai|sua (?:ten|ngay|thong tin|sai)|bi sai|ghi sai|sai (?:ten|ngay|thong tin)|"
            r"bo sung|cai chinh|cap nhat|doi ten|doi ho|doi ngay|dinh chinh|tang von|giam von",
     REVOKE: r"thu hoi|bi tuoc|tuoc",
-    CANCEL: r"xoa|cham dut|huy (?:bo|dang ky|giay|viec)|giai the|thoi (?:quoc tich|lam|kinh doanh)|dong cua|ngung|tam ngung|"
-            r"dung (?:kinh doanh|hoat dong)|nghi kinh doanh|khong kinh doanh nua",
+    CANCEL: r"xoa|cham dut|huy (?:bo|dang ky|giay|viec)|giai the|thoi (?:quoc tich|lam|kinh doanh)|dong cua|(?<!tam )ngung|"
+            r"(?<!tam )dung (?:kinh doanh|hoat dong|thu tuc|ho so|thuc hien)|(?<!tam )nghi (?:kinh doanh|ban)(?: han)?|"
+            r"khong (?:kinh doanh|ban|lam) nua|nghi han|dep (?:tiem|quan|cua hang|shop)",
+    SUSPEND: r"tam ngung|tam dung|tam nghi|nghi (?:ban|kinh doanh) (?:vai|may|mot thoi gian|\d+)|tam dinh chi",
     REREGISTER: r"dang ky lai|lam lai (?:khai sinh|giay khai sinh|ket hon|khai tu)|so goc bi mat|"
                 r"(?:so|ban chinh) (?:luu|goc) (?:bi )?(?:mat|chay|hu)",
     REVIEW: r"phuc khao|cham lai|khieu nai",

@@ -492,6 +492,10 @@ def test_expand_contextual(text, expected):
         ("xin giấy xác nhận độc thân", "xin giấy xác nhận độc thân xác nhận tình trạng hôn nhân"),
         ("thủ tục ly dị", "thủ tục ly dị ly hôn"),
         ("làm passport", "làm passport hộ chiếu"),
+        ("mo cty 2 thanh vien", "mo cty thành lập công ty 2 thanh vien hai thành viên trở lên"),
+        ("tạm nghỉ bán", "tạm nghỉ tạm ngừng bán"),
+        # A bare number joins a phrase; a code containing digits does not.
+        ("mã 2b thành viên", "mã 2b thành viên"),
     ],
 )
 def test_expand_colloquial_keeps_original(text, expected):

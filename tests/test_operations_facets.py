@@ -6,7 +6,7 @@ from knowledge_base.facets import (ABROAD, DOMESTIC, age_fit, audience_fit, audi
                                    name_residence, residence_fit)
 from knowledge_base.levels import base_name
 from knowledge_base.normalize import normalize_query
-from knowledge_base.operations import (AMEND, CANCEL, EXCHANGE, EXTEND, REISSUE, REREGISTER, REVIEW, REVOKE,
+from knowledge_base.operations import (AMEND, CANCEL, EXCHANGE, EXTEND, REISSUE, REREGISTER, REVIEW, REVOKE, SUSPEND,
                                        message_operations, name_operations, operation_features)
 
 
@@ -22,6 +22,9 @@ def folded(text: str) -> str:
     ("Điều chỉnh giấy phép xây dựng", {AMEND}),
     ("Thu hồi giấy phép lái xe", {REVOKE}),
     ("Xóa đăng ký tạm trú", {CANCEL}),
+    ("Tạm ngừng kinh doanh hộ kinh doanh", {SUSPEND}),
+    ("Chấm dứt hoạt động hộ kinh doanh", {CANCEL}),
+    ("Dừng thực hiện thủ tục đăng ký hộ kinh doanh", {CANCEL}),
     ("Thủ tục đăng ký lại khai sinh", {REREGISTER}),
     ("Phúc khảo bài thi chứng chỉ đại lý bảo hiểm", {REVIEW}),
     ("Đăng ký thường trú", set()),
@@ -38,6 +41,10 @@ def test_name_operations(name, ops):
     ("giấy khai sinh ghi sai tên con", AMEND),
     ("muon xoa tam tru cho nguoi thue nha", CANCEL),
     ("so goc bi mat muon dang ky lai khai sinh", REREGISTER),
+    ("tiệm em muốn tạm nghỉ bán vài tháng", SUSPEND),
+    ("nghi ban may thang co phai bao xa ko", SUSPEND),
+    ("giờ nghỉ bán hẳn rồi thì làm gì", CANCEL),
+    ("xin dung thu tuc dang ky dang xu ly", CANCEL),
 ])
 def test_message_operations(message, op):
     assert op in message_operations(folded(message))
