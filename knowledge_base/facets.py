@@ -60,8 +60,17 @@ def message_is_foreign(folded: str) -> bool:
     return bool(_MESSAGE_FOREIGN_RE.search(folded))
 
 
-def name_is_foreign(folded_name: str) -> bool:
-    return bool(_NAME_FOREIGN_RE.search(folded_name))
+# Names that list people at home beside the foreign element ("... cho hộ gia đình, cá nhân, cộng đồng
+# dân cư, người gốc Việt Nam định cư ở nước ngoài") serve both kinds of askers.
+_NAME_HOME_AUDIENCE_RE = re.compile(r"\b(?:ho gia dinh|ca nhan|cong dong dan cu)\b(?! (?:nuoc ngoai|dinh cu))")
+
+
+def name_is_foreign(folded_name: str) -> bool | None:
+    """True for a procedure with a foreign element, False without; None when the name serves both
+    (a foreign audience listed beside people at home)."""
+    if not _NAME_FOREIGN_RE.search(folded_name):
+        return False
+    return None if _NAME_HOME_AUDIENCE_RE.search(folded_name) else True
 
 
 def message_from_organisation(folded: str) -> bool:
@@ -82,7 +91,9 @@ def name_is_mobile(folded_name: str) -> bool:
     return bool(_NAME_MOBILE_RE.search(folded_name))
 
 
-def foreign_fit(message_foreign: bool, candidate_foreign: bool) -> float:
+def foreign_fit(message_foreign: bool, candidate_foreign: bool | None) -> float:
+    if candidate_foreign is None:  # serves both
+        return 1.0
     return 1.0 if message_foreign == candidate_foreign else 0.0
 
 

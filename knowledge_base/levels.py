@@ -63,7 +63,11 @@ def level_of(name: str, levels: tuple[str, ...] | list[str]) -> str:
 
 _LEVEL_INTENT = [
     (CENTRAL, re.compile(r"\b(trung uong|bo cong an|cuc quan ly|cap bo|o bo|tai bo|tai cuc|len cuc|len bo)\b")),
-    (PROVINCE, re.compile(r"\b(cap tinh|o tinh|tai tinh|cong an tinh|so [a-z]+|phong quan ly xuat nhap canh)\b")),
+    # "Sở Tư pháp", "Sở Xây dựng"... by name: folded, "sở" is also "sổ" and "số" ("sổ hồng", "quyền sở hữu").
+    (PROVINCE, re.compile(r"\b(cap tinh|o tinh|tai tinh|cong an tinh|phong quan ly xuat nhap canh|"
+                          r"so (?:tu phap|xay dung|tai nguyen|noi vu|lao dong|giao thong|y te|giao duc|"
+                          r"cong thuong|ke hoach|tai chinh|nong nghiep|van hoa|khoa hoc|thong tin|ngoai vu|"
+                          r"du lich|dan toc|tnmt|gtvt|ldtbxh|khdt|nn ptnt|nnptnt|tp|xd|yt|gd))\b")),
     (COMMUNE, re.compile(r"\b(cap xa|o xa|tai xa|ubnd xa|uy ban xa|cong an xa|phuong|cap phuong)\b")),
 ]
 

@@ -30,6 +30,9 @@ def test_requested_level_and_preference():
     assert levels.requested_level("lam ho chieu o bo cong an") == levels.CENTRAL
     assert levels.requested_level("nop o ubnd xa duoc khong") == levels.COMMUNE
     assert levels.requested_level("lam ho chieu mat bao lau") is None
+    assert levels.requested_level("nop ho so o so tu phap") == levels.PROVINCE
+    # Folded, "sổ" and "sở hữu" read like "sở": they name no department.
+    assert levels.requested_level("sang ten so hong giay chung nhan quyen so huu nha o") is None
     # Without an explicit level, a provincial citizen gets the local variant first.
     assert levels.preference(levels.PROVINCE, None) < levels.preference(levels.CENTRAL, None)
     assert levels.preference(levels.CENTRAL, levels.CENTRAL) < levels.preference(levels.PROVINCE, levels.CENTRAL)

@@ -80,6 +80,11 @@ def test_foreign_names_and_fit():
     assert not name_is_foreign(base_name("Thủ tục đăng ký khai sinh"))
     assert foreign_fit(True, True) == foreign_fit(False, False) == 1.0
     assert foreign_fit(True, False) == foreign_fit(False, True) == 0.0
+    # A foreign audience listed beside people at home: the procedure serves both kinds of askers.
+    mixed = name_is_foreign(base_name("Đăng ký đất đai, cấp Giấy chứng nhận quyền sử dụng đất lần đầu đối với hộ gia "
+                                      "đình, cá nhân, cộng đồng dân cư, người gốc Việt Nam định cư ở nước ngoài"))
+    assert mixed is None and foreign_fit(True, mixed) == foreign_fit(False, mixed) == 1.0
+    assert name_is_foreign(base_name("Cấp giấy phép lao động cho cá nhân nước ngoài")) is True
 
 
 def test_organisation_askers_and_audience_fit():
