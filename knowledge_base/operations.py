@@ -40,7 +40,7 @@ _MESSAGE_PATTERNS = {
            r"bo sung|cai chinh|cap nhat|doi ten|doi ho|doi ngay|dinh chinh|tang von|giam von",
     REVOKE: r"thu hoi|bi tuoc|tuoc",
     CANCEL: r"xoa|cham dut|huy (?:bo|dang ky|giay|viec)|giai the|thoi (?:quoc tich|lam|kinh doanh)|dong cua|(?<!tam )ngung|"
-            r"(?<!tam )dung (?:kinh doanh|hoat dong|thu tuc|ho so|thuc hien)|(?<!tam )nghi (?:kinh doanh|ban)(?: han)?|"
+            r"(?<!tam )dung (?:kinh doanh|hoat dong|thu tuc|ho so|thuc hien)|(?<!tam )nghi (?:kinh doanh|ban)(?: han)?(?! (?:vai|may|mot thoi gian|\d))|"
             r"khong (?:kinh doanh|ban|lam) nua|nghi han|dep (?:tiem|quan|cua hang|shop)",
     SUSPEND: r"tam ngung|tam dung|tam nghi|nghi (?:ban|kinh doanh) (?:vai|may|mot thoi gian|\d+)|tam dinh chi",
     REREGISTER: r"dang ky lai|lam lai (?:khai sinh|giay khai sinh|ket hon|khai tu)|so goc bi mat|"
@@ -57,14 +57,26 @@ def name_operations(folded_name: str) -> frozenset[str]:
     return frozenset(op for op, rx in _NAME_RE.items() if rx.search(folded_name))
 
 
+# Where a name turns from what the procedure does to the situations it covers.
+_CASE_CLAUSE = re.compile(r"\b(?:trong|doi voi) (?:cac |mot so )?truong hop\b")
+
+
+def head_operations(folded_name: str) -> frozenset[str]:
+    """Operations the name states before its list of situations: "Đăng ký biến động ... trong các
+    trường hợp chuyển đổi ..., chuyển nhượng, thừa kế" does no "chuyển đổi" to a plain asker."""
+    return name_operations(_CASE_CLAUSE.split(folded_name, maxsplit=1)[0])
+
+
 def message_operations(folded_message: str) -> frozenset[str]:
     """Operations a citizen's message asks for (empty when it only asks how to get something)."""
     return frozenset(op for op, rx in _MESSAGE_RE.items() if rx.search(folded_message))
 
 
-def operation_features(message_ops: frozenset[str], name_ops: frozenset[str]) -> tuple[float, float]:
+def operation_features(message_ops: frozenset[str], name_ops: frozenset[str],
+                       head_ops: frozenset[str] | None = None) -> tuple[float, float]:
     """(match, plain): match = the message asks for an operation the name states; plain = the
-    message asks for none and the procedure is the plain one (first issue, registration)."""
+    message asks for none and the procedure is the plain one (first issue, registration), judged
+    on the name's head (`head_ops`, default: the whole name)."""
     if message_ops:
         return (1.0 if message_ops & name_ops else 0.0), 0.0
-    return 0.0, (1.0 if not name_ops else 0.0)
+    return 0.0, (1.0 if not (name_ops if head_ops is None else head_ops) else 0.0)

@@ -31,7 +31,7 @@ from knowledge_base.facets import (age_fit, audience_fit, audience_kinds, foreig
                                    message_residence, message_wants_mobile, name_age_range, name_grades,
                                    name_is_foreign, name_is_mobile, name_residence, residence_fit)
 from knowledge_base.normalize import fold_accents
-from knowledge_base.operations import message_operations, name_operations, operation_features
+from knowledge_base.operations import head_operations, message_operations, name_operations, operation_features
 from knowledge_base.scoring import (Calibration, confidence_features, content_words, coverage,
                                     phrase_score, title_recall, unmatched_rarity, weighted_overlap)
 
@@ -110,6 +110,7 @@ class ProcedureSearch:
         self._base_tokens = [levels.base_name(p.name).split() for p in index.procedures]
         self._base_sets = [set(tokens) for tokens in self._base_tokens]
         self._name_ops = [name_operations(" ".join(tokens)) for tokens in self._base_tokens]
+        self._head_ops = [head_operations(" ".join(tokens)) for tokens in self._base_tokens]
         self._foreign = [name_is_foreign(" ".join(tokens)) for tokens in self._base_tokens]
         self._mobile = [name_is_mobile(" ".join(tokens)) for tokens in self._base_tokens]
         self._ages = [name_age_range(" ".join(tokens)) for tokens in self._base_tokens]
@@ -228,7 +229,8 @@ class ProcedureSearch:
             f["title_recall"] = title_recall(query_set, self._title_tokens[row])
             f["name_precision"] = weighted_overlap(topic_words, self._base_sets[row], self._idf, self._default_idf)
             f["name_recall"] = weighted_overlap(self._base_tokens[row], query_set, self._idf, self._default_idf)
-            f["op_match"], f["op_plain"] = operation_features(asked_ops, self._name_ops[row])
+            f["op_match"], f["op_plain"] = operation_features(asked_ops, self._name_ops[row],
+                                                                  self._head_ops[row])
             f["foreign_fit"] = foreign_fit(foreign, self._foreign[row])
             f["audience_fit"] = audience_fit(from_org, self._serves[row])
             f["mobile_fit"] = 1.0 if mobile == self._mobile[row] else 0.0

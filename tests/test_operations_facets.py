@@ -7,7 +7,7 @@ from knowledge_base.facets import (ABROAD, DOMESTIC, age_fit, audience_fit, audi
 from knowledge_base.levels import base_name
 from knowledge_base.normalize import normalize_query
 from knowledge_base.operations import (AMEND, CANCEL, EXCHANGE, EXTEND, REISSUE, REREGISTER, REVIEW, REVOKE, SUSPEND,
-                                       message_operations, name_operations, operation_features)
+                                       head_operations, message_operations, name_operations, operation_features)
 
 
 def folded(text: str) -> str:
@@ -48,6 +48,21 @@ def test_name_operations(name, ops):
 ])
 def test_message_operations(message, op):
     assert op in message_operations(folded(message))
+
+
+@pytest.mark.parametrize("message", ["tiệm em muốn nghỉ bán vài tháng", "nghi kinh doanh 3 thang roi mo lai"])
+def test_a_pause_for_a_while_is_not_a_closure(message):
+    assert message_operations(folded(message)) == frozenset({SUSPEND})
+
+
+def test_situations_listed_after_the_head_do_not_make_a_procedure_less_plain():
+    name = base_name("Đăng ký biến động quyền sử dụng đất trong các trường hợp chuyển đổi quyền sử dụng đất "
+                     "nông nghiệp; chuyển nhượng, thừa kế, tặng cho quyền sử dụng đất")
+    assert head_operations(name) == frozenset() and EXCHANGE in name_operations(name)
+    assert operation_features(frozenset(), name_operations(name), head_operations(name)) == (0.0, 1.0)
+    # A message asking for the situation still matches it.
+    assert operation_features(frozenset({EXCHANGE}), name_operations(name), head_operations(name)) == (1.0, 0.0)
+    assert head_operations(base_name("Cấp lại giấy phép xây dựng đối với trường hợp bị mất")) == {REISSUE}
 
 
 def test_plain_questions_ask_for_no_operation_and_features_reward_the_match():
