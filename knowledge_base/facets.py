@@ -49,7 +49,7 @@ _PERSON_AUDIENCE = ("cong dan", "nguoi nuoc ngoai", "nguoi viet nam", "can bo", 
 
 # "Lưu động": the officer comes to the citizen, said as the situation that needs it.
 _MESSAGE_MOBILE_RE = re.compile(
-    r"\b(?:luu dong|(?:xuong|den|toi|ve) (?:tan )?nha|tai nha|tan noi|tan giuong|nam (?:mot|1) cho|bi liet|"
+    r"\b(?:luu dong|(?:xuong|den|toi|ve) (?:tan )?nha|tai nha|tan noi|tan giuong|nam (?:mot|1) cho|bi liet|liet giuong|"
     r"khong (?:the )?(?:di lai|di|len|ra|toi|den) (?:duoc|xa|phuong|uy ban|ubnd)|khong di lai duoc|"
     r"o vung (?:sau|xa)|dang nam vien|benh nang)\b"
 )
@@ -89,6 +89,15 @@ def message_wants_mobile(folded: str) -> bool:
 
 def name_is_mobile(folded_name: str) -> bool:
     return bool(_NAME_MOBILE_RE.search(folded_name))
+
+
+_FACET_WORDS_RE = re.compile(r"\b(?:co yeu to nuoc ngoai|luu dong)\b")
+
+
+def sibling_key(folded_base_name: str) -> str:
+    """The name without the facet that splits siblings: "đăng ký khai sinh", "... có yếu tố nước
+    ngoài" and "... lưu động" share one key."""
+    return " ".join(_FACET_WORDS_RE.sub(" ", folded_base_name).split())
 
 
 def foreign_fit(message_foreign: bool, candidate_foreign: bool | None) -> float:

@@ -29,7 +29,7 @@ from knowledge_base.diacritics import encoder_text
 from knowledge_base.facets import (age_fit, audience_fit, audience_kinds, foreign_fit, grade_fit, message_age,
                                    message_from_organisation, message_grades, message_is_foreign,
                                    message_residence, message_wants_mobile, name_age_range, name_grades,
-                                   name_is_foreign, name_is_mobile, name_residence, residence_fit)
+                                   name_is_foreign, name_is_mobile, name_residence, residence_fit, sibling_key)
 from knowledge_base.normalize import fold_accents
 from knowledge_base.operations import head_operations, message_operations, name_operations, operation_features
 from knowledge_base.scoring import (Calibration, confidence_features, content_words, coverage,
@@ -38,6 +38,8 @@ from knowledge_base.scoring import (Calibration, confidence_features, content_wo
 CANDIDATES_PER_SOURCE = 40
 RARE_DOC_FREQ = 25  # names a word may appear in and still count as rare
 DENSE_NEIGHBOURS = 120
+FOREIGN_NAME_WORDS = frozenset("co yeu to nuoc ngoai".split())
+MOBILE_NAME_WORDS = frozenset("luu dong".split())
 
 
 @dataclass
@@ -117,6 +119,12 @@ class ProcedureSearch:
         self._residence = [name_residence(" ".join(tokens)) for tokens in self._base_tokens]
         self._grades = [name_grades(" ".join(tokens)) for tokens in self._base_tokens]
         self._mobile_rows = [row for row, mobile in enumerate(self._mobile) if mobile]
+        self._sibling_keys = [sibling_key(" ".join(tokens)) for tokens in self._base_tokens]
+        # Each procedure's passage vectors, to score candidates the dense neighbours did not reach.
+        self._passages: dict[int, list[int]] = {}
+        if self.use_dense:
+            for vid, row in enumerate(index.vector_owner):
+                self._passages.setdefault(int(row), []).append(vid)
         # A catalog word is "rare" when few names use it: it names the thing asked about.
         self._rare_idf = float(np.log(1.0 + (len(index.procedures) - RARE_DOC_FREQ + 0.5) / (RARE_DOC_FREQ + 0.5)))
         self._serves = [audience_kinds(fold_accents(p.audience or "").lower()) for p in index.procedures]
@@ -214,6 +222,12 @@ class ProcedureSearch:
                 if other not in seen:
                     seen.add(other)
                     candidates.append(other)
+        if self.use_dense and norm.accented.strip():
+            # Candidates from the other sources get their real similarity, not a zero for being
+            # beyond the dense neighbours ("khai tử lưu động" for "cán bộ xuống nhà làm khai tử").
+            for row in candidates:
+                if dense[row] == 0 and row in self._passages:
+                    dense[row] = max(0.0, float((idx.vectors[self._passages[row]] @ qvec[0]).max()))
 
         wanted = levels.requested_level(query_folded)
         topic_words = content_words(norm.folded_tokens)
@@ -222,13 +236,16 @@ class ProcedureSearch:
         age = message_age(query_folded)
         residence, grades = message_residence(query_folded), message_grades(query_folded)
         rare_words = {t for t in topic_words if self._idf.get(t, 0.0) >= self._rare_idf}
+        # A situation the message describes covers the words a name uses for it: "vợ em là người
+        # Nhật" is what "có yếu tố nước ngoài" means, "cán bộ xuống tận nhà" what "lưu động" means.
+        covered = query_set | (FOREIGN_NAME_WORDS if foreign else set()) | (MOBILE_NAME_WORDS if mobile else set())
         feats = []
         for row in candidates:
             f = {name: float(arr[row]) for name, arr in lexical.items()}
             f["lexical_best"] = max(f.get("title_folded", 0.0), f.get("alias", 0.0))
-            f["title_recall"] = title_recall(query_set, self._title_tokens[row])
+            f["title_recall"] = title_recall(covered, self._title_tokens[row])
             f["name_precision"] = weighted_overlap(topic_words, self._base_sets[row], self._idf, self._default_idf)
-            f["name_recall"] = weighted_overlap(self._base_tokens[row], query_set, self._idf, self._default_idf)
+            f["name_recall"] = weighted_overlap(self._base_tokens[row], covered, self._idf, self._default_idf)
             f["op_match"], f["op_plain"] = operation_features(asked_ops, self._name_ops[row],
                                                                   self._head_ops[row])
             f["foreign_fit"] = foreign_fit(foreign, self._foreign[row])
@@ -249,14 +266,16 @@ class ProcedureSearch:
             feats.append(f)
         known = [t for t in norm.folded_tokens if len(t) > 1]
         context = {
-            "norm": norm, "wanted_level": wanted,
+            "norm": norm, "wanted_level": wanted, "facets": (foreign, mobile),
             "query_known": (sum(1 for t in known if t in self._known_terms) / len(known)) if known else 0.0,
         }
         return candidates, feats, context
 
-    def rank(self, candidates: list[int], feats: list[dict[str, float]], wanted_level: str | None
-             ) -> list[tuple[int, float, dict]]:
+    def rank(self, candidates: list[int], feats: list[dict[str, float]], wanted_level: str | None,
+             facets: tuple[bool, bool] | None = None) -> list[tuple[int, float, dict]]:
         scored = [(row, self.calibration.fuse(f), f) for row, f in zip(candidates, feats)]
+        if facets is not None:
+            scored = self._facet_siblings_first(scored, facets)
         scored.sort(key=lambda x: -x[1])
         # Keep level variants together, the preferred one first, at the group's best position.
         by_group: dict[str, list[tuple[int, float, dict]]] = {}
@@ -271,6 +290,36 @@ class ProcedureSearch:
             for rank_in_group, (g_row, g_score, g_f) in enumerate(group):
                 placed.add(g_row)
                 out.append((g_row, score if rank_in_group == 0 else min(g_score, score), g_f))
+        return out
+
+    def _facet_siblings_first(self, scored: list[tuple[int, float, dict]], facets: tuple[bool, bool]
+                              ) -> list[tuple[int, float, dict]]:
+        """Among siblings that differ only by a foreign element or "lưu động", the one whose facets
+        agree with the message takes the group's best score (the others move down a place): a message about a Korean husband wants
+        "khai sinh có yếu tố nước ngoài" even where the plain name matches its words better."""
+        foreign, mobile = facets
+        if not foreign and not mobile:
+            return scored
+        groups: dict[str, list[int]] = {}
+        for i, (row, _, _) in enumerate(scored):
+            groups.setdefault(self._sibling_keys[row], []).append(i)
+        out = list(scored)
+        for members in groups.values():
+            if len(members) < 2:
+                continue
+
+            def agreement(i):
+                row = scored[i][0]
+                return ((self._foreign[row] is None or self._foreign[row] == foreign)
+                        + (self._mobile[row] == mobile))
+
+            # The group's scores are handed out again: the best to the preferred sibling, the
+            # rest in the order the others had, so the gap to other procedures stays as it was.
+            preferred = max(members, key=lambda i: (agreement(i), scored[i][1]))
+            scores = sorted((scored[i][1] for i in members), reverse=True)
+            others = sorted((i for i in members if i != preferred), key=lambda i: -scored[i][1])
+            for i, score in zip([preferred] + others, scores):
+                out[i] = (scored[i][0], score, scored[i][2])
         return out
 
     def _topic_tokens(self, row: int) -> tuple[set[str], set[str]]:
@@ -308,7 +357,7 @@ class ProcedureSearch:
     def search(self, text: str, k: int = 10) -> SearchResult:
         start = time.perf_counter()
         candidates, feats, ctx = self.candidate_features(text)
-        ranked = self.rank(candidates, feats, ctx["wanted_level"])
+        ranked = self.rank(candidates, feats, ctx["wanted_level"], ctx["facets"])
         conf_feats = self.confidence_inputs(ranked, ctx)
         confidence = self.calibration.confidence(conf_feats) if ranked else 0.0
         hits = []

@@ -3,7 +3,7 @@ import pytest
 from knowledge_base.facets import (ABROAD, DOMESTIC, age_fit, audience_fit, audience_kinds, foreign_fit, grade_fit,
                                    message_age, message_from_organisation, message_grades, message_is_foreign,
                                    message_residence, name_age_range, name_grades, name_is_foreign,
-                                   name_residence, residence_fit)
+                                   name_residence, residence_fit, sibling_key)
 from knowledge_base.levels import base_name
 from knowledge_base.normalize import normalize_query
 from knowledge_base.operations import (AMEND, CANCEL, EXCHANGE, EXTEND, REISSUE, REREGISTER, REVIEW, REVOKE, SUSPEND,
@@ -173,3 +173,10 @@ def test_construction_grades():
     assert province == {"special", "1", "2"} and commune == {"3", "4"}
     assert grade_fit(frozenset({"1"}), province) == 1.0 and grade_fit(frozenset({"1"}), commune) == 0.0
     assert grade_fit(frozenset(), commune) == 0.5
+
+
+def test_siblings_split_by_a_facet_share_a_key():
+    plain = sibling_key(base_name("Thủ tục đăng ký khai sinh"))
+    assert plain == sibling_key(base_name("Thủ tục đăng ký khai sinh có yếu tố nước ngoài"))
+    assert plain == sibling_key(base_name("Thủ tục đăng ký khai sinh lưu động"))
+    assert plain != sibling_key(base_name("Thủ tục đăng ký khai sinh cho người đã có hồ sơ, giấy tờ cá nhân"))

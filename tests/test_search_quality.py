@@ -32,6 +32,19 @@ def test_common_questions_find_the_procedure(kb, question, expected):
     assert res.confident
 
 
+@pytest.mark.parametrize("question, expected", [
+    # The situation names the facet, the words match the plain sibling better.
+    ("chồng tôi người Hàn, làm giấy khai sinh cho con thế nào", "2.000528"),
+    ("ông tôi bị liệt không đi được, xã có làm khai tử tại nhà không", "1.000419"),
+    ("me toi nam liet giuong, can bo xa xuong nha lam khai tu cho ba toi dc ko", "1.000419"),
+    ("dang ky khai tu cho ong noi", "1.000656"),
+    # "Trong các trường hợp chuyển đổi…" lists situations: a plain "sang tên" still fits.
+    ("sang ten so do cho con gai", "1.013831"),
+])
+def test_the_sibling_the_situation_calls_for_comes_first(kb, question, expected):
+    assert kb.search(question).hits[0].code == expected
+
+
 def test_level_variants_prefer_the_provincial_one_and_list_the_central_one(kb):
     res = kb.search("lam ho chieu pho thong")
     assert res.hits[0].code == "1.001456"
