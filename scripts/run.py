@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -204,6 +205,13 @@ def channel_summary(environ: dict[str, str]) -> str:
         f"telegram on ({'polling' if telegram.polling else 'webhook'})" if telegram else "telegram off"])
 
 
+def port_in_use(port: int) -> bool:
+    """Something already listens on the port (an earlier `make run` still up, another program)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
 def healthy(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
@@ -299,7 +307,16 @@ def main(argv: list[str] | None = None) -> int:
         waiting = {}
         started = time.monotonic()
         by_name = {}
-        for svc in services(scaled):
+        planned = services(scaled)
+        # A health check would find the other program's answer and call our service up, while
+        # our own process fails to bind: say so and start nothing.
+        busy = [svc for svc in planned if svc.port and port_in_use(svc.port)]
+        if busy:
+            for svc in busy:
+                print(f">> port {svc.port} ({svc.name}) is already in use: is `make run` already running? Stop "
+                      "it, or choose other ports (RASA_PORT, ACTION_SERVER_PORT, BACKEND_PORT)", flush=True)
+            return 1
+        for svc in planned:
             if stop.is_set():
                 break
             print(f">> starting {svc.name} on port {svc.port}", flush=True)

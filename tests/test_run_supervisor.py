@@ -211,3 +211,25 @@ def test_json_logs_for_every_process(monkeypatch):
 
     config = yaml.safe_load((ROOT / run.LOG_CONFIG).read_text())
     assert config["formatters"]["json"]["()"] == "backend.app.json_logs.JsonFormatter"
+
+
+def test_a_port_already_in_use_is_named_and_nothing_starts(tmp_path):
+    import socket
+
+    marker = tmp_path / "started"
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        script = textwrap.dedent(f"""
+            import sys
+            sys.path.insert(0, {str(ROOT / 'scripts')!r})
+            import run
+            run.services = lambda *_: [run.Service(
+                "rasa", [sys.executable, "-c", "open({str(marker)!r}, 'w')"], {port})]
+            sys.exit(run.main())
+        """)
+        result = subprocess.run([sys.executable, "-c", script], timeout=30, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert f"port {port} (rasa) is already in use" in result.stdout
+    assert not marker.exists()
