@@ -34,7 +34,7 @@ _MESSAGE_PATTERNS = {
     REISSUE: r"cap lai|lam lai|xin lai|bi mat|danh mat|mat (?:giay|the|bang|so|ho chieu|ca vet|cavet)|"
              r"that lac|bi chay|bi trom|khoi phuc",
     EXCHANGE: r"cap doi|doi (?:sang|qua|tu|giay|the|bang|so|cccd|can cuoc|ho chieu|gplx)|chuyen doi|"
-              r"bi rach|rach nat|hu hong|bi hong|mo chu|bong troc|het han|sap het han|du tuoi",
+              r"bi rach|rach nat|hu hong|bi hong|mo chu|bong troc|het han|sap het han|du tuoi|du (?:25|40|60) tuoi",
     EXTEND: r"gia han|het han|sap het han|keo dai",
     AMEND: r"dieu chinh|thay doi|sua doi|sua lai|sua (?:ten|ngay|thong tin|sai)|bi sai|ghi sai|sai (?:ten|ngay|thong tin)|"
            r"bo sung|cai chinh|cap nhat|doi ten|doi ho|doi ngay|dinh chinh|tang von|giam von",

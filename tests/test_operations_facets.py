@@ -37,6 +37,7 @@ def test_name_operations(name, ops):
 @pytest.mark.parametrize("message, op", [
     ("bằng lái bị mất làm lại ở đâu", REISSUE),
     ("cccd het han roi doi o dau", EXCHANGE),
+    ("năm nay tôi đủ 40 tuổi, căn cước có phải đổi không", EXCHANGE),  # the card's exchange ages
     ("giay phep xay dung sap het han", EXTEND),
     ("giấy khai sinh ghi sai tên con", AMEND),
     ("muon xoa tam tru cho nguoi thue nha", CANCEL),
