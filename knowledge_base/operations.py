@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 
-REISSUE, EXCHANGE, EXTEND, AMEND, REVOKE, CANCEL, SUSPEND, REREGISTER, REVIEW = (
-    "reissue", "exchange", "extend", "amend", "revoke", "cancel", "suspend", "reregister", "review")
+REISSUE, EXCHANGE, EXTEND, AMEND, REVOKE, CANCEL, SUSPEND, REREGISTER, REVIEW, RELAPSE, RECUR = (
+    "reissue", "exchange", "extend", "amend", "revoke", "cancel", "suspend", "reregister", "review",
+    "relapse", "recur")
 
 # How procedure names state an operation.
 _NAME_PATTERNS = {
@@ -27,6 +28,9 @@ _NAME_PATTERNS = {
     SUSPEND: r"tam ngung|tam dung|tam dinh chi",
     REREGISTER: r"dang ky lai",
     REVIEW: r"phuc khao|khieu nai|phuc tra",
+    # An injury or illness again: the old one comes back, or a new one on top (TNLĐ, BNN).
+    RELAPSE: r"tai phat",
+    RECUR: r"tiep tuc bi",
 }
 
 # How citizens state it; situations count as much as verbs.
@@ -46,6 +50,8 @@ _MESSAGE_PATTERNS = {
     REREGISTER: r"dang ky lai|lam lai (?:khai sinh|giay khai sinh|ket hon|khai tu)|so goc bi mat|"
                 r"(?:so|ban chinh) (?:luu|goc) (?:bi )?(?:mat|chay|hu)",
     REVIEW: r"phuc khao|cham lai|khieu nai",
+    RELAPSE: r"tai phat",
+    RECUR: r"tiep tuc bi|lan nua|lan thu (?:hai|2)|them lan",
 }
 
 _NAME_RE = {op: re.compile(rf"\b(?:{p})\b") for op, p in _NAME_PATTERNS.items()}

@@ -6,7 +6,8 @@ from knowledge_base.facets import (ABROAD, DOMESTIC, age_fit, audience_fit, audi
                                    name_residence, residence_fit, sibling_key)
 from knowledge_base.levels import base_name
 from knowledge_base.normalize import normalize_query
-from knowledge_base.operations import (AMEND, CANCEL, EXCHANGE, EXTEND, REISSUE, REREGISTER, REVIEW, REVOKE, SUSPEND,
+from knowledge_base.operations import (AMEND, CANCEL, EXCHANGE, EXTEND, RECUR, REISSUE, RELAPSE, REREGISTER, REVIEW,
+                                       REVOKE, SUSPEND,
                                        head_operations, message_operations, name_operations, operation_features)
 
 
@@ -28,6 +29,7 @@ def folded(text: str) -> str:
     ("Thủ tục đăng ký lại khai sinh", {REREGISTER}),
     ("Phúc khảo bài thi chứng chỉ đại lý bảo hiểm", {REVIEW}),
     ("Đăng ký thường trú", set()),
+    ("Giải quyết hưởng chế độ TNLĐ, BNN do thương tật, bệnh tật tái phát", {RELAPSE}),
     ("Cấp giấy phép sử dụng vật liệu nổ công nghiệp", set()),  # "sử dụng" is not "dừng"
 ])
 def test_name_operations(name, ops):
@@ -46,6 +48,8 @@ def test_name_operations(name, ops):
     ("nghi ban may thang co phai bao xa ko", SUSPEND),
     ("giờ nghỉ bán hẳn rồi thì làm gì", CANCEL),
     ("xin dung thu tuc dang ky dang xu ly", CANCEL),
+    ("vết thương tai nạn lao động cũ tái phát", RELAPSE),
+    ("nay lại bị tai nạn lao động lần nữa", RECUR),
 ])
 def test_message_operations(message, op):
     assert op in message_operations(folded(message))
