@@ -7,8 +7,8 @@ from knowledge_base.facets import (ABROAD, DOMESTIC, age_fit, audience_fit, audi
 from knowledge_base.levels import base_name
 from knowledge_base.normalize import normalize_query
 from knowledge_base.operations import (AMEND, CANCEL, EXCHANGE, EXTEND, RECUR, REISSUE, RELAPSE, REREGISTER, REVIEW,
-                                       REVOKE, SUSPEND,
-                                       head_operations, message_operations, name_operations, operation_features)
+                                       REVOKE, SUSPEND, head_operations, message_operations, name_operations,
+                                       operation_features)
 
 
 def folded(text: str) -> str:
