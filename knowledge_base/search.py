@@ -238,7 +238,11 @@ class ProcedureSearch:
         rare_words = {t for t in topic_words if self._idf.get(t, 0.0) >= self._rare_idf}
         # A situation the message describes covers the words a name uses for it: "vợ em là người
         # Nhật" is what "có yếu tố nước ngoài" means, "cán bộ xuống tận nhà" what "lưu động" means.
-        covered = query_set | (FOREIGN_NAME_WORDS if foreign else set()) | (MOBILE_NAME_WORDS if mobile else set())
+        covered = set(query_set)
+        if foreign:
+            covered |= FOREIGN_NAME_WORDS
+        if mobile:
+            covered |= MOBILE_NAME_WORDS
         feats = []
         for row in candidates:
             f = {name: float(arr[row]) for name, arr in lexical.items()}
@@ -295,11 +299,17 @@ class ProcedureSearch:
     def _facet_siblings_first(self, scored: list[tuple[int, float, dict]], facets: tuple[bool, bool]
                               ) -> list[tuple[int, float, dict]]:
         """Among siblings that differ only by a foreign element or "lưu động", the one whose facets
-        agree with the message takes the group's best score (the others move down a place): a message about a Korean husband wants
-        "khai sinh có yếu tố nước ngoài" even where the plain name matches its words better."""
+        agree with the message takes the group's best score and the others move down a place: a
+        message about a Korean husband wants "khai sinh có yếu tố nước ngoài" even where the plain
+        name matches its words better."""
         foreign, mobile = facets
         if not foreign and not mobile:
             return scored
+
+        def agreement(i: int) -> int:
+            row = scored[i][0]
+            return (self._foreign[row] is None or self._foreign[row] == foreign) + (self._mobile[row] == mobile)
+
         groups: dict[str, list[int]] = {}
         for i, (row, _, _) in enumerate(scored):
             groups.setdefault(self._sibling_keys[row], []).append(i)
@@ -307,12 +317,6 @@ class ProcedureSearch:
         for members in groups.values():
             if len(members) < 2:
                 continue
-
-            def agreement(i):
-                row = scored[i][0]
-                return ((self._foreign[row] is None or self._foreign[row] == foreign)
-                        + (self._mobile[row] == mobile))
-
             # The group's scores are handed out again: the best to the preferred sibling, the
             # rest in the order the others had, so the gap to other procedures stays as it was.
             preferred = max(members, key=lambda i: (agreement(i), scored[i][1]))
