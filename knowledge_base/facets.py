@@ -53,7 +53,10 @@ _MESSAGE_MOBILE_RE = re.compile(
     r"khong (?:the )?(?:di lai|di|len|ra|toi|den) (?:duoc|xa|phuong|uy ban|ubnd)|khong di lai duoc|"
     r"o vung (?:sau|xa)|dang nam vien|benh nang)\b"
 )
-_NAME_MOBILE_RE = re.compile(r"\bluu dong\b")
+# The words names use for the two facets that split siblings ("khai sinh" / "... có yếu tố nước
+# ngoài" / "... lưu động").
+FOREIGN_NAME_PHRASE, MOBILE_NAME_PHRASE = "co yeu to nuoc ngoai", "luu dong"
+_NAME_MOBILE_RE = re.compile(rf"\b{MOBILE_NAME_PHRASE}\b")
 
 
 def message_is_foreign(folded: str) -> bool:
@@ -91,7 +94,7 @@ def name_is_mobile(folded_name: str) -> bool:
     return bool(_NAME_MOBILE_RE.search(folded_name))
 
 
-_FACET_WORDS_RE = re.compile(r"\b(?:co yeu to nuoc ngoai|luu dong)\b")
+_FACET_WORDS_RE = re.compile(rf"\b(?:{FOREIGN_NAME_PHRASE}|{MOBILE_NAME_PHRASE})\b")
 
 
 def sibling_key(folded_base_name: str) -> str:

@@ -26,10 +26,11 @@ from knowledge_base.index import HybridIndex, load_or_build
 from knowledge_base.normalize import normalize_query
 from knowledge_base.cues import message_cues, without_question_phrases
 from knowledge_base.diacritics import encoder_text
-from knowledge_base.facets import (age_fit, audience_fit, audience_kinds, foreign_fit, grade_fit, message_age,
-                                   message_from_organisation, message_grades, message_is_foreign,
-                                   message_residence, message_wants_mobile, name_age_range, name_grades,
-                                   name_is_foreign, name_is_mobile, name_residence, residence_fit, sibling_key)
+from knowledge_base.facets import (FOREIGN_NAME_PHRASE, MOBILE_NAME_PHRASE, age_fit, audience_fit, audience_kinds,
+                                   foreign_fit, grade_fit, message_age, message_from_organisation, message_grades,
+                                   message_is_foreign, message_residence, message_wants_mobile, name_age_range,
+                                   name_grades, name_is_foreign, name_is_mobile, name_residence, residence_fit,
+                                   sibling_key)
 from knowledge_base.normalize import fold_accents
 from knowledge_base.operations import head_operations, message_operations, name_operations, operation_features
 from knowledge_base.scoring import (Calibration, confidence_features, content_words, coverage,
@@ -38,8 +39,8 @@ from knowledge_base.scoring import (Calibration, confidence_features, content_wo
 CANDIDATES_PER_SOURCE = 40
 RARE_DOC_FREQ = 25  # names a word may appear in and still count as rare
 DENSE_NEIGHBOURS = 120
-FOREIGN_NAME_WORDS = frozenset("co yeu to nuoc ngoai".split())
-MOBILE_NAME_WORDS = frozenset("luu dong".split())
+FOREIGN_NAME_WORDS = frozenset(FOREIGN_NAME_PHRASE.split())
+MOBILE_NAME_WORDS = frozenset(MOBILE_NAME_PHRASE.split())
 
 
 @dataclass
@@ -111,15 +112,16 @@ class ProcedureSearch:
         self._default_idf = max(self._idf.values(), default=1.0)
         self._base_tokens = [levels.base_name(p.name).split() for p in index.procedures]
         self._base_sets = [set(tokens) for tokens in self._base_tokens]
-        self._name_ops = [name_operations(" ".join(tokens)) for tokens in self._base_tokens]
-        self._head_ops = [head_operations(" ".join(tokens)) for tokens in self._base_tokens]
-        self._foreign = [name_is_foreign(" ".join(tokens)) for tokens in self._base_tokens]
-        self._mobile = [name_is_mobile(" ".join(tokens)) for tokens in self._base_tokens]
-        self._ages = [name_age_range(" ".join(tokens)) for tokens in self._base_tokens]
-        self._residence = [name_residence(" ".join(tokens)) for tokens in self._base_tokens]
-        self._grades = [name_grades(" ".join(tokens)) for tokens in self._base_tokens]
+        base_names = [" ".join(tokens) for tokens in self._base_tokens]
+        self._name_ops = [name_operations(name) for name in base_names]
+        self._head_ops = [head_operations(name) for name in base_names]
+        self._foreign = [name_is_foreign(name) for name in base_names]
+        self._mobile = [name_is_mobile(name) for name in base_names]
+        self._ages = [name_age_range(name) for name in base_names]
+        self._residence = [name_residence(name) for name in base_names]
+        self._grades = [name_grades(name) for name in base_names]
         self._mobile_rows = [row for row, mobile in enumerate(self._mobile) if mobile]
-        self._sibling_keys = [sibling_key(" ".join(tokens)) for tokens in self._base_tokens]
+        self._sibling_keys = [sibling_key(name) for name in base_names]
         # Each procedure's passage vectors, to score candidates the dense neighbours did not reach.
         self._passages: dict[int, list[int]] = {}
         if self.use_dense:
@@ -276,10 +278,10 @@ class ProcedureSearch:
         return candidates, feats, context
 
     def rank(self, candidates: list[int], feats: list[dict[str, float]], wanted_level: str | None,
-             facets: tuple[bool, bool] | None = None) -> list[tuple[int, float, dict]]:
-        scored = [(row, self.calibration.fuse(f), f) for row, f in zip(candidates, feats)]
-        if facets is not None:
-            scored = self._facet_siblings_first(scored, facets)
+             facets: tuple[bool, bool]) -> list[tuple[int, float, dict]]:
+        """`facets`: (foreign, mobile) of the message, as candidate_features puts them in its context."""
+        scored = self._facet_siblings_first(
+            [(row, self.calibration.fuse(f), f) for row, f in zip(candidates, feats)], facets)
         scored.sort(key=lambda x: -x[1])
         # Keep level variants together, the preferred one first, at the group's best position.
         by_group: dict[str, list[tuple[int, float, dict]]] = {}
