@@ -66,6 +66,9 @@ def message_is_foreign(folded: str) -> bool:
 # Names that list people at home beside the foreign element ("... cho hộ gia đình, cá nhân, cộng đồng
 # dân cư, người gốc Việt Nam định cư ở nước ngoài") serve both kinds of askers.
 _NAME_HOME_AUDIENCE_RE = re.compile(r"\b(?:ho gia dinh|ca nhan|cong dong dan cu)\b(?! (?:nuoc ngoai|dinh cu))")
+# Names that list Vietnamese issuers beside foreign ones ("giấy tờ, văn bản do cơ quan, tổ chức có
+# thẩm quyền của Việt Nam; cơ quan, tổ chức có thẩm quyền của nước ngoài") serve both as well.
+_NAME_HOME_ISSUER_RE = re.compile(r"\btham quyen cua viet nam\b.*\bcua nuoc ngoai\b")
 
 
 def name_is_foreign(folded_name: str) -> bool | None:
@@ -73,7 +76,9 @@ def name_is_foreign(folded_name: str) -> bool | None:
     (a foreign audience listed beside people at home)."""
     if not _NAME_FOREIGN_RE.search(folded_name):
         return False
-    return None if _NAME_HOME_AUDIENCE_RE.search(folded_name) else True
+    if _NAME_HOME_AUDIENCE_RE.search(folded_name) or _NAME_HOME_ISSUER_RE.search(folded_name):
+        return None
+    return True
 
 
 def message_from_organisation(folded: str) -> bool:

@@ -17,6 +17,8 @@ CENTRAL, PROVINCE, COMMUNE = "central", "province", "commune"
 # Level qualifiers inside names, on accent-folded lowercase text. Order matters: longest first.
 _QUALIFIERS = [
     r"\(\s*thuc hien (?:tai|o) [^)]*\)",  # "(thực hiện tại cấp tỉnh)", "(thực hiện ở cấp tỉnh)"
+    # "... thực hiện tại cấp xã (phải là cán bộ thuộc biên chế của lực lượng Công an)"
+    r"\bthuc hien (?:tai|o) cap (?:tinh|xa|trung uong)\s*\([^)]*\)$",
     r"\(\s*cap (?:tinh|xa|huyen|trung uong|tw|bo)\s*\)",  # "(cấp TW)" is central too
     r"tai cuc quan ly xuat nhap canh,? bo cong an",
     r"tai phong quan ly xuat nhap canh,? cong an (?:cap )?tinh,? thanh pho truc thuoc trung uong",
@@ -62,7 +64,8 @@ def level_of(name: str, levels: tuple[str, ...] | list[str]) -> str:
 
 
 _LEVEL_INTENT = [
-    (CENTRAL, re.compile(r"\b(trung uong|bo cong an|cuc quan ly|cap bo|o bo|tai bo|tai cuc|len cuc|len bo)\b")),
+    # "cán bộ công an" is a police officer, not the Ministry ("Bộ Công an").
+    (CENTRAL, re.compile(r"\b(trung uong|(?<!can )bo cong an|cuc quan ly|cap bo|o bo|tai bo|tai cuc|len cuc|len bo)\b")),
     # "Sở Tư pháp", "Sở Xây dựng"... by name: folded, "sở" is also "sổ" and "số" ("sổ hồng", "quyền sở hữu").
     (PROVINCE, re.compile(r"\b(cap tinh|o tinh|tai tinh|cong an tinh|phong quan ly xuat nhap canh|"
                           r"so (?:tu phap|xay dung|tai nguyen|noi vu|lao dong|giao thong|y te|giao duc|"

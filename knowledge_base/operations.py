@@ -14,6 +14,7 @@ import re
 REISSUE, EXCHANGE, EXTEND, AMEND, REVOKE, CANCEL, SUSPEND, REREGISTER, REVIEW, RELAPSE, RECUR = (
     "reissue", "exchange", "extend", "amend", "revoke", "cancel", "suspend", "reregister", "review",
     "relapse", "recur")
+LOCK, UNLOCK = "lock", "unlock"
 
 # How procedure names state an operation.
 _NAME_PATTERNS = {
@@ -31,6 +32,9 @@ _NAME_PATTERNS = {
     # An injury or illness again: the old one comes back, or a new one on top (TNLĐ, BNN).
     RELAPSE: r"tai phat",
     RECUR: r"tiep tuc bi",
+    # An electronic identity or account is locked (lost phone, hacked) or unlocked again.
+    LOCK: r"(?<!mo )khoa (?:can cuoc|tai khoan)",
+    UNLOCK: r"mo khoa (?:can cuoc|tai khoan)|kich hoat tai khoan \(?da khoa",
 }
 
 # How citizens state it; situations count as much as verbs.
@@ -52,6 +56,8 @@ _MESSAGE_PATTERNS = {
     REVIEW: r"phuc khao|cham lai|khieu nai",
     RELAPSE: r"tai phat",
     RECUR: r"tiep tuc bi|lan nua|lan thu (?:hai|2)|them lan",
+    LOCK: r"(?<!mo )(?<!bi )khoa (?:tam thoi )?(?:can cuoc|cccd|tai khoan|tk|vneid|dinh danh)|tam khoa",
+    UNLOCK: r"mo khoa|(?:tai khoan|tk|vneid|can cuoc|dinh danh)(?: dien tu)? (?:bi|da bi) khoa|mo lai (?:tai khoan|tk|vneid)",
 }
 
 _NAME_RE = {op: re.compile(rf"\b(?:{p})\b") for op, p in _NAME_PATTERNS.items()}
