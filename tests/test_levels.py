@@ -31,6 +31,10 @@ def test_requested_level_and_preference():
     assert levels.requested_level("nop o ubnd xa duoc khong") == levels.COMMUNE
     assert levels.requested_level("lam ho chieu mat bao lau") is None
     assert levels.requested_level("nop ho so o so tu phap") == levels.PROVINCE
+    # "cán bộ công an" is an officer, not "Bộ Công an".
+    assert levels.requested_level("to cao can bo cong an xa") == levels.COMMUNE
+    assert levels.requested_level("the bhyt cho than nhan can bo cong an tai cong an tinh") == levels.PROVINCE
+    assert levels.requested_level("to cao can bo cong an gui len bo cong an") == levels.CENTRAL
     # Folded, "sổ" and "sở hữu" read like "sở": they name no department.
     assert levels.requested_level("sang ten so hong giay chung nhan quyen so huu nha o") is None
     # Without an explicit level, a provincial citizen gets the local variant first.
@@ -46,3 +50,11 @@ def test_other_spellings_of_the_level_qualifier_group_too():
     permit = "Cấp giấy phép nhận chìm ở biển"
     assert levels.base_name(permit + " (cấp TW)") == levels.base_name(permit + " (cấp tỉnh)")
     assert levels.level_of(permit + " (cấp TW)", ["Cấp bộ"]) == levels.CENTRAL
+
+
+def test_a_commune_qualifier_followed_by_a_remark_groups_too():
+    head = ("Giải quyết khiếu nại về quyết định hành chính, hành vi hành chính của công dân đối với lực lượng "
+            "Công an nhân dân")
+    commune = head + " thực hiện tại cấp xã (phải là cán bộ thuộc biên chế của lực lượng Công an)"
+    assert levels.base_name(commune) == levels.base_name(head + " (thực hiện tại cấp tỉnh)")
+    assert levels.level_of(commune, ["Cấp xã"]) == levels.COMMUNE

@@ -6,8 +6,8 @@ from knowledge_base.facets import (ABROAD, DOMESTIC, age_fit, audience_fit, audi
                                    name_residence, residence_fit, sibling_key)
 from knowledge_base.levels import base_name
 from knowledge_base.normalize import normalize_query
-from knowledge_base.operations import (AMEND, CANCEL, EXCHANGE, EXTEND, RECUR, REISSUE, RELAPSE, REREGISTER, REVIEW,
-                                       REVOKE, SUSPEND, head_operations, message_operations, name_operations,
+from knowledge_base.operations import (AMEND, CANCEL, EXCHANGE, EXTEND, LOCK, RECUR, REISSUE, RELAPSE, REREGISTER,
+                                       REVIEW, REVOKE, SUSPEND, UNLOCK, head_operations, message_operations, name_operations,
                                        operation_features)
 
 
@@ -31,6 +31,9 @@ def folded(text: str) -> str:
     ("Đăng ký thường trú", set()),
     ("Giải quyết hưởng chế độ TNLĐ, BNN do thương tật, bệnh tật tái phát", {RELAPSE}),
     ("Cấp giấy phép sử dụng vật liệu nổ công nghiệp", set()),  # "sử dụng" is not "dừng"
+    ("Khóa căn cước điện tử (thực hiện tại cấp tỉnh)", {LOCK}),
+    ("Mở khóa tài khoản định danh điện tử (thực hiện tại cấp tỉnh)", {UNLOCK}),
+    ("Mở khóa đào tạo bồi dưỡng nghiệp vụ", set()),  # a training course, not a lock
 ])
 def test_name_operations(name, ops):
     assert name_operations(base_name(name)) == ops
@@ -50,6 +53,10 @@ def test_name_operations(name, ops):
     ("xin dung thu tuc dang ky dang xu ly", CANCEL),
     ("vết thương tai nạn lao động cũ tái phát", RELAPSE),
     ("nay lại bị tai nạn lao động lần nữa", RECUR),
+    ("khoa tai khoan vneid tam thoi vi nghi bi hack", LOCK),
+    ("mất điện thoại, muốn tạm khóa VNeID", LOCK),
+    ("tài khoản VNeID bị khóa rồi", UNLOCK),
+    ("mo khoa can cuoc dien tu o dau", UNLOCK),
 ])
 def test_message_operations(message, op):
     assert op in message_operations(folded(message))
@@ -105,6 +112,10 @@ def test_foreign_names_and_fit():
                                       "đình, cá nhân, cộng đồng dân cư, người gốc Việt Nam định cư ở nước ngoài"))
     assert mixed is None and foreign_fit(True, mixed) == foreign_fit(False, mixed) == 1.0
     assert name_is_foreign(base_name("Cấp giấy phép lao động cho cá nhân nước ngoài")) is True
+    # Papers issued in Việt Nam listed beside foreign ones: chứng thực bản sao is for everyone.
+    copies = name_is_foreign(base_name("Chứng thực bản sao từ bản chính giấy tờ, văn bản do cơ quan, tổ chức có thẩm "
+                                       "quyền của Việt Nam; cơ quan, tổ chức có thẩm quyền của nước ngoài"))
+    assert copies is None
 
 
 def test_organisation_askers_and_audience_fit():
