@@ -14,7 +14,7 @@ import re
 REISSUE, EXCHANGE, EXTEND, AMEND, REVOKE, CANCEL, SUSPEND, REREGISTER, REVIEW, RELAPSE, RECUR = (
     "reissue", "exchange", "extend", "amend", "revoke", "cancel", "suspend", "reregister", "review",
     "relapse", "recur")
-LOCK, UNLOCK = "lock", "unlock"
+LOCK, UNLOCK, CERTIFY = "lock", "unlock", "certify"
 
 # How procedure names state an operation.
 _NAME_PATTERNS = {
@@ -35,6 +35,8 @@ _NAME_PATTERNS = {
     # An electronic identity or account is locked (lost phone, hacked) or unlocked again.
     LOCK: r"(?<!mo )khoa (?:can cuoc|tai khoan)",
     UNLOCK: r"mo khoa (?:can cuoc|tai khoan)|kich hoat tai khoan \(?da khoa",
+    # Only names that begin with it certify; "cấp bản sao có chứng thực" issues a copy.
+    CERTIFY: r"^chung thuc",
 }
 
 # How citizens state it; situations count as much as verbs.
@@ -58,6 +60,10 @@ _MESSAGE_PATTERNS = {
     RECUR: r"tiep tuc bi|lan nua|lan thu (?:hai|2)|them lan",
     LOCK: r"(?<!mo )(?<!bi )khoa (?:tam thoi )?(?:can cuoc|cccd|tai khoan|tk|vneid|dinh danh)|tam khoa",
     UNLOCK: r"mo khoa|(?:tai khoan|tk|vneid|can cuoc|dinh danh)(?: dien tu)? (?:bi|da bi) khoa|mo lai (?:tai khoan|tk|vneid)",
+    # Citizens say "công chứng" for the chứng thực done at the commune. Not when it is done
+    # already ("đã công chứng hợp đồng"), a copy that has it ("bản sao có chứng thực") or the
+    # notary's office and trade ("văn phòng công chứng", "hành nghề công chứng", "công chứng viên").
+    CERTIFY: r"(?<!da )(?<!duoc )(?<!co )(?<!phong )(?<!nghe )(?:photo cong chung|cong chung|chung thuc|sao y)(?! vien)",
 }
 
 _NAME_RE = {op: re.compile(rf"\b(?:{p})\b") for op, p in _NAME_PATTERNS.items()}

@@ -7,7 +7,7 @@ from knowledge_base.facets import (ABROAD, DOMESTIC, age_fit, audience_fit, audi
 from knowledge_base.levels import base_name
 from knowledge_base.normalize import normalize_query
 from knowledge_base.operations import (AMEND, CANCEL, EXCHANGE, EXTEND, LOCK, RECUR, REISSUE, RELAPSE, REREGISTER,
-                                       REVIEW, REVOKE, SUSPEND, UNLOCK, head_operations, message_operations, name_operations,
+                                       REVIEW, REVOKE, SUSPEND, UNLOCK, CERTIFY, head_operations, message_operations, name_operations,
                                        operation_features)
 
 
@@ -34,6 +34,8 @@ def folded(text: str) -> str:
     ("Khóa căn cước điện tử (thực hiện tại cấp tỉnh)", {LOCK}),
     ("Mở khóa tài khoản định danh điện tử (thực hiện tại cấp tỉnh)", {UNLOCK}),
     ("Mở khóa đào tạo bồi dưỡng nghiệp vụ", set()),  # a training course, not a lock
+    ("Chứng thực di chúc", {CERTIFY}),
+    ("Cấp bản sao có chứng thực từ bản chính giao dịch đã được chứng thực", set()),  # issues a copy
 ])
 def test_name_operations(name, ops):
     assert name_operations(base_name(name)) == ops
@@ -57,7 +59,15 @@ def test_name_operations(name, ops):
     ("mất điện thoại, muốn tạm khóa VNeID", LOCK),
     ("tài khoản VNeID bị khóa rồi", UNLOCK),
     ("mo khoa can cuoc dien tu o dau", UNLOCK),
+    ("photo cong chung can cuoc o dau", CERTIFY),
+    ("sao y bản chính học bạ ở xã", CERTIFY),
 ])
+
+
+@pytest.mark.parametrize("message", ["đã công chứng hợp đồng rồi, giờ sang tên sổ đỏ", "mở văn phòng công chứng",
+                                     "bổ nhiệm công chứng viên", "xin bản sao có chứng thực hợp đồng"])
+def test_certification_done_or_the_notary_trade_is_not_a_request_to_certify(message):
+    assert CERTIFY not in message_operations(folded(message))
 def test_message_operations(message, op):
     assert op in message_operations(folded(message))
 
