@@ -552,6 +552,12 @@ COLLOQUIAL_TERMS: dict[str, str] = _merge(
         "2 thanh vien": "hai thành viên trở lên",
         "1tv": "một thành viên",
         "2tv": "hai thành viên trở lên",
+        # motorbikes by their model, as owners say it ("con Wave", "chiếc SH"); only after
+        # "xe", "con" or "chiếc", where the word cannot be anything else
+        **{f"{lead} {model}": "xe máy"
+           for lead in ("xe", "con", "chiếc", "chiec")
+           for model in ("wave", "sh", "vision", "air blade", "airblade", "exciter", "dream", "future",
+                         "lead", "vespa", "sirius", "winner", "jupiter")},
     },
 )
 

@@ -18,7 +18,8 @@ LOCK, UNLOCK, CERTIFY = "lock", "unlock", "certify"
 
 # How procedure names state an operation.
 _NAME_PATTERNS = {
-    REISSUE: r"cap lai|phuc hoi|khoi phuc",
+    # A lost civil status paper is replaced by a copy of the register's extract.
+    REISSUE: r"cap lai|phuc hoi|khoi phuc|cap ban sao trich luc",
     EXCHANGE: r"cap doi|doi (?:giay|the|bang|so|chung|ho chieu|tem)|chuyen doi",
     EXTEND: r"gia han",
     AMEND: r"dieu chinh|thay doi|sua doi|bo sung|cai chinh|cap nhat|dinh chinh",
@@ -43,8 +44,9 @@ _NAME_PATTERNS = {
 _MESSAGE_PATTERNS = {
     REISSUE: r"cap lai|lam lai|xin lai|bi mat|danh mat|mat (?:giay|the|bang|so|ho chieu|ca vet|cavet)|"
              r"that lac|bi chay|bi trom|khoi phuc",
-    EXCHANGE: r"cap doi|doi (?:sang|qua|tu|giay|the|bang|so|cccd|can cuoc|ho chieu|gplx)|chuyen doi|"
-              r"bi rach|rach nat|hu hong|bi hong|mo chu|bong troc|het han|sap het han|du tuoi|du (?:25|40|60) tuoi",
+    EXCHANGE: r"cap doi|doi (?:sang|qua|tu|lai|giay|the|bang|so|cccd|can cuoc|ho chieu|gplx|dang ky|ca vet|cavet|bien so)|"
+              r"chuyen doi|bi rach|rach nat|rach|hu hong|bi hong|mo chu|bi mo|bong troc|bi gay|gay doi|bi nut|"
+              r"het han|sap het han|du tuoi|du (?:25|40|60) tuoi",
     EXTEND: r"gia han|het han|sap het han|keo dai",
     AMEND: r"dieu chinh|thay doi|sua doi|sua lai|sua (?:ten|ngay|thong tin|sai)|bi sai|ghi sai|sai (?:ten|ngay|thong tin)|"
            r"bo sung|cai chinh|cap nhat|doi ten|doi ho|doi ngay|dinh chinh|tang von|giam von",
@@ -54,7 +56,7 @@ _MESSAGE_PATTERNS = {
             r"khong (?:kinh doanh|ban|lam) nua|nghi han|dep (?:tiem|quan|cua hang|shop)",
     SUSPEND: r"tam ngung|tam dung|tam nghi|nghi (?:ban|kinh doanh) (?:vai|may|mot thoi gian|\d+)|tam dinh chi",
     REREGISTER: r"dang ky lai|lam lai (?:khai sinh|giay khai sinh|ket hon|khai tu)|so goc bi mat|"
-                r"(?:so|ban chinh) (?:luu|goc) (?:bi )?(?:mat|chay|hu)",
+                r"(?:so|ban chinh) (?:ho tich |ho tich luu |luu |goc )(?:\w+ ){0,2}(?:mat|chay|hu|khong con)",
     REVIEW: r"phuc khao|cham lai|khieu nai",
     RELAPSE: r"tai phat",
     RECUR: r"tiep tuc bi|lan nua|lan thu (?:hai|2)|them lan",
@@ -87,7 +89,11 @@ def head_operations(folded_name: str) -> frozenset[str]:
 
 def message_operations(folded_message: str) -> frozenset[str]:
     """Operations a citizen's message asks for (empty when it only asks how to get something)."""
-    return frozenset(op for op, rx in _MESSAGE_RE.items() if rx.search(folded_message))
+    ops = {op for op, rx in _MESSAGE_RE.items() if rx.search(folded_message)}
+    if REREGISTER in ops:
+        # The register itself is gone: no copy can be issued from it, the event is registered again.
+        ops.discard(REISSUE)
+    return frozenset(ops)
 
 
 def operation_features(message_ops: frozenset[str], name_ops: frozenset[str],

@@ -494,6 +494,9 @@ def test_expand_contextual(text, expected):
         ("làm passport", "làm passport hộ chiếu"),
         ("mo cty 2 thanh vien", "mo cty thành lập công ty 2 thanh vien hai thành viên trở lên"),
         ("tạm nghỉ bán", "tạm nghỉ tạm ngừng bán"),
+        ("mua lại con Wave cũ", "mua lại con Wave xe máy cũ"),
+        ("sang tên chiếc air blade", "sang tên chiếc air blade xe máy"),
+        ("lead the way", "lead the way"),  # a model name alone is not a motorbike
         # A bare number joins a phrase; a code containing digits does not.
         ("mã 2b thành viên", "mã 2b thành viên"),
     ],

@@ -35,6 +35,7 @@ def folded(text: str) -> str:
     ("Mở khóa tài khoản định danh điện tử (thực hiện tại cấp tỉnh)", {UNLOCK}),
     ("Mở khóa đào tạo bồi dưỡng nghiệp vụ", set()),  # a training course, not a lock
     ("Chứng thực di chúc", {CERTIFY}),
+    ("Cấp bản sao Trích lục hộ tịch, bản sao Giấy khai sinh", {REISSUE}),  # what replaces a lost paper
     ("Cấp bản sao có chứng thực từ bản chính giao dịch đã được chứng thực", set()),  # issues a copy
 ])
 def test_name_operations(name, ops):
@@ -61,6 +62,9 @@ def test_name_operations(name, ops):
     ("mo khoa can cuoc dien tu o dau", UNLOCK),
     ("photo cong chung can cuoc o dau", CERTIFY),
     ("sao y bản chính học bạ ở xã", CERTIFY),
+    ("thẻ căn cước bị gãy đôi, đổi lại mất bn tiền", EXCHANGE),
+    ("sơn lại xe màu khác có cần đổi đăng ký không", EXCHANGE),
+    ("ca vet bi mo, rach, muon doi cai moi", EXCHANGE),
 ])
 def test_message_operations(message, op):
     assert op in message_operations(folded(message))
@@ -70,6 +74,12 @@ def test_message_operations(message, op):
                                      "bổ nhiệm công chứng viên", "xin bản sao có chứng thực hợp đồng"])
 def test_certification_done_or_the_notary_trade_is_not_a_request_to_certify(message):
     assert CERTIFY not in message_operations(folded(message))
+
+
+@pytest.mark.parametrize("message", ["giấy khai sinh gốc bị mất, ủy ban nói sổ lưu cũng bị cháy hết rồi",
+                                     "bị cháy giấy khai sinh, sổ hộ tịch lưu cũng mất rồi"])
+def test_a_lost_register_means_registering_again_not_a_copy(message):
+    assert message_operations(folded(message)) == frozenset({REREGISTER})
 
 
 @pytest.mark.parametrize("message", ["tiệm em muốn nghỉ bán vài tháng", "nghi kinh doanh 3 thang roi mo lai"])
