@@ -130,7 +130,7 @@ def fit_clarify_margin(search, prepared, cal: Calibration) -> float:
     for q, rows, feats, ctx, X, y in prepared:
         if not q["expected"]:
             continue
-        ranked = search.rank(rows, feats, ctx["wanted_level"], ctx["facets"])
+        ranked = search.rank(rows, feats, ctx)
         cf = search.confidence_inputs(ranked, ctx)
         if not ranked or cal.confidence(cf) < cal.threshold:
             continue
@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
 
     conf_X, conf_y = [], []
     for q, rows, feats, ctx, X, y in prepared:
-        ranked = search.rank(rows, feats, ctx["wanted_level"], ctx["facets"])
+        ranked = search.rank(rows, feats, ctx)
         cf = search.confidence_inputs(ranked, ctx)
         conf_X.append([cf[n] for n in CONFIDENCE_FEATURES])
         conf_y.append(bool(q["expected"]))

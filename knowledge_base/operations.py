@@ -60,8 +60,10 @@ _MESSAGE_PATTERNS = {
     REVIEW: r"phuc khao|cham lai|khieu nai",
     RELAPSE: r"tai phat",
     RECUR: r"tiep tuc bi|lan nua|lan thu (?:hai|2)|them lan",
-    LOCK: r"(?<!mo )(?<!bi )khoa (?:tam thoi )?(?:can cuoc|cccd|tai khoan|tk|vneid|dinh danh)|tam khoa",
-    UNLOCK: r"mo khoa|(?:tai khoan|tk|vneid|can cuoc|dinh danh)(?: dien tu)? (?:bi|da bi) khoa|mo lai (?:tai khoan|tk|vneid)",
+    # Locked already ("đã khóa căn cước điện tử, giờ muốn mở lại"): the question is unlocking.
+    LOCK: r"(?<!mo )(?<!bi )(?<!da )khoa (?:tam thoi )?(?:can cuoc|cccd|tai khoan|tk|vneid|dinh danh)|tam khoa",
+    UNLOCK: r"mo khoa|(?:tai khoan|tk|vneid|can cuoc|dinh danh)(?: dien tu)? (?:bi|da bi) khoa|mo lai (?:tai khoan|tk|vneid)|"
+            r"da khoa (?:can cuoc|cccd|tai khoan|tk|vneid|dinh danh)",
     # Citizens say "công chứng" for the chứng thực done at the commune. Not when it is done
     # already ("đã công chứng hợp đồng"), a copy that has it ("bản sao có chứng thực") or the
     # notary's office and trade ("văn phòng công chứng", "hành nghề công chứng", "công chứng viên").
@@ -70,6 +72,13 @@ _MESSAGE_PATTERNS = {
 
 _NAME_RE = {op: re.compile(rf"\b(?:{p})\b") for op, p in _NAME_PATTERNS.items()}
 _MESSAGE_RE = {op: re.compile(rf"\b(?:{p})\b") for op, p in _MESSAGE_PATTERNS.items()}
+
+
+def without_operation_words(folded_name: str) -> str:
+    """The name with the words that state its operations taken out."""
+    for rx in _NAME_RE.values():
+        folded_name = rx.sub(" ", folded_name)
+    return " ".join(folded_name.split())
 
 
 def name_operations(folded_name: str) -> frozenset[str]:

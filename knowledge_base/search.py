@@ -32,13 +32,16 @@ from knowledge_base.facets import (FOREIGN_NAME_PHRASE, MOBILE_NAME_PHRASE, age_
                                    name_grades, name_is_foreign, name_is_mobile, name_residence, residence_fit,
                                    sibling_key)
 from knowledge_base.normalize import fold_accents
-from knowledge_base.operations import head_operations, message_operations, name_operations, operation_features
-from knowledge_base.scoring import (Calibration, confidence_features, content_words, coverage,
+from knowledge_base.operations import (head_operations, message_operations, name_operations, operation_features,
+                                       without_operation_words)
+from knowledge_base.scoring import (FUNCTION_WORDS, Calibration, confidence_features, content_words, coverage,
                                     phrase_score, title_recall, unmatched_rarity, weighted_overlap)
 
 CANDIDATES_PER_SOURCE = 40
 RARE_DOC_FREQ = 25  # names a word may appear in and still count as rare
 DENSE_NEIGHBOURS = 120
+OPERATION_SIBLING_SPAN = 10  # the leading candidates among which operation siblings trade places
+OPERATION_SIBLING_OVERLAP = 0.7  # names sharing this share of their words are siblings
 FOREIGN_NAME_WORDS = frozenset(FOREIGN_NAME_PHRASE.split())
 MOBILE_NAME_WORDS = frozenset(MOBILE_NAME_PHRASE.split())
 
@@ -115,6 +118,7 @@ class ProcedureSearch:
         base_names = [" ".join(tokens) for tokens in self._base_tokens]
         self._name_ops = [name_operations(name) for name in base_names]
         self._head_ops = [head_operations(name) for name in base_names]
+        self._subject_words = [set(without_operation_words(name).split()) for name in base_names]
         self._foreign = [name_is_foreign(name) for name in base_names]
         self._mobile = [name_is_mobile(name) for name in base_names]
         self._ages = [name_age_range(name) for name in base_names]
@@ -272,16 +276,17 @@ class ProcedureSearch:
             feats.append(f)
         known = [t for t in norm.folded_tokens if len(t) > 1]
         context = {
-            "norm": norm, "wanted_level": wanted, "facets": (foreign, mobile),
+            "norm": norm, "wanted_level": wanted, "facets": (foreign, mobile), "operations": asked_ops,
             "query_known": (sum(1 for t in known if t in self._known_terms) / len(known)) if known else 0.0,
         }
         return candidates, feats, context
 
-    def rank(self, candidates: list[int], feats: list[dict[str, float]], wanted_level: str | None,
-             facets: tuple[bool, bool]) -> list[tuple[int, float, dict]]:
-        """`facets`: (foreign, mobile) of the message, as candidate_features puts them in its context."""
-        scored = self._facet_siblings_first(
-            [(row, self.calibration.fuse(f), f) for row, f in zip(candidates, feats)], facets)
+    def rank(self, candidates: list[int], feats: list[dict[str, float]], ctx: dict) -> list[tuple[int, float, dict]]:
+        """Fused ranking; `ctx` is the context candidate_features returned with the candidates."""
+        wanted_level = ctx["wanted_level"]
+        scored = [(row, self.calibration.fuse(f), f) for row, f in zip(candidates, feats)]
+        scored = self._facet_siblings_first(scored, ctx["facets"])
+        scored = self._operation_siblings_first(scored, ctx["operations"], set(ctx["norm"].folded_tokens))
         scored.sort(key=lambda x: -x[1])
         # Keep level variants together, the preferred one first, at the group's best position.
         by_group: dict[str, list[tuple[int, float, dict]]] = {}
@@ -328,6 +333,43 @@ class ProcedureSearch:
                 out[i] = (scored[i][0], score, scored[i][2])
         return out
 
+    def _operation_siblings_first(self, scored: list[tuple[int, float, dict]], asked: frozenset[str],
+                                  query_words: set[str]) -> list[tuple[int, float, dict]]:
+        """Between two near-identical names that differ by their operation ("Cấp phép hoạt động ..."
+        and "Thu hồi giấy phép hoạt động ..."; "Đăng ký việc nuôi con nuôi" and "Đăng ký lại ..."),
+        the one doing what the message asks (or, when it asks for nothing in particular, the plain
+        one) takes the better of the two scores. The fused score weighs the operation against
+        everything else; between siblings it is the only thing that tells them apart."""
+        def agrees(row: int) -> bool:
+            return bool(asked & self._name_ops[row]) if asked else not self._head_ops[row]
+
+        def asked_for_own_words(row: int, other: int) -> bool:
+            # "ghi chú ly hôn": "ghi vào sổ hộ tịch việc ly hôn, hủy việc kết hôn" names what was
+            # asked; its "hủy" is the subject, not an operation to avoid.
+            own = self._subject_words[row] - self._base_sets[other] - FUNCTION_WORDS
+            return bool(own & query_words)
+
+        order = sorted(range(len(scored)), key=lambda i: -scored[i][1])[:OPERATION_SIBLING_SPAN]
+        out, settled = list(scored), set()
+        for pos, i in enumerate(order):
+            row = scored[i][0]
+            if i in settled or agrees(row):
+                continue
+            for j in order[pos + 1:]:
+                other = scored[j][0]
+                if (j not in settled and agrees(other) and self._name_ops[other] != self._name_ops[row]
+                        and self._name_overlap(row, other) >= OPERATION_SIBLING_OVERLAP
+                        and not asked_for_own_words(row, other)):
+                    out[i], out[j] = (row, scored[j][1], scored[i][2]), (other, scored[i][1], scored[j][2])
+                    settled.update((i, j))
+                    break
+        return out
+
+    def _name_overlap(self, a: int, b: int) -> float:
+        """Jaccard overlap of two names' words (level qualifier aside)."""
+        union = len(self._base_sets[a] | self._base_sets[b])
+        return len(self._base_sets[a] & self._base_sets[b]) / union if union else 0.0
+
     def _topic_tokens(self, row: int) -> tuple[set[str], set[str]]:
         """Accented and folded words of a procedure's name, aliases and field."""
         cached = self._topic_cache.get(row)
@@ -363,7 +405,7 @@ class ProcedureSearch:
     def search(self, text: str, k: int = 10) -> SearchResult:
         start = time.perf_counter()
         candidates, feats, ctx = self.candidate_features(text)
-        ranked = self.rank(candidates, feats, ctx["wanted_level"], ctx["facets"])
+        ranked = self.rank(candidates, feats, ctx)
         conf_feats = self.confidence_inputs(ranked, ctx)
         confidence = self.calibration.confidence(conf_feats) if ranked else 0.0
         hits = []

@@ -7,8 +7,9 @@ from knowledge_base.facets import (ABROAD, DOMESTIC, age_fit, audience_fit, audi
 from knowledge_base.levels import base_name
 from knowledge_base.normalize import normalize_query
 from knowledge_base.operations import (AMEND, CANCEL, CERTIFY, EXCHANGE, EXTEND, LOCK, RECUR, REISSUE, RELAPSE,
-                                       REREGISTER, REVIEW, REVOKE, SUSPEND, UNLOCK, head_operations, message_operations, name_operations,
-                                       operation_features)
+                                       REREGISTER, REVIEW, REVOKE, SUSPEND, UNLOCK, head_operations,
+                                       message_operations, name_operations, operation_features,
+                                       without_operation_words)
 
 
 def folded(text: str) -> str:
@@ -216,3 +217,16 @@ def test_siblings_split_by_a_facet_share_a_key():
     assert plain == sibling_key(base_name("Thủ tục đăng ký khai sinh có yếu tố nước ngoài"))
     assert plain == sibling_key(base_name("Thủ tục đăng ký khai sinh lưu động"))
     assert plain != sibling_key(base_name("Thủ tục đăng ký khai sinh cho người đã có hồ sơ, giấy tờ cá nhân"))
+
+
+def test_the_words_of_a_names_operation_can_be_taken_out():
+    assert without_operation_words(base_name("Thu hồi Giấy phép hoạt động đối với phương tiện giao thông thông minh")) \
+        == "giay phep hoat dong doi voi phuong tien giao thong thong minh"
+    assert without_operation_words("dang ky lai viec nuoi con nuoi trong nuoc") == "viec nuoi con nuoi trong nuoc"
+
+
+@pytest.mark.parametrize("message, op", [
+    ("Tôi đã khóa căn cước điện tử, giờ muốn mở lại", UNLOCK),
+])
+def test_a_lock_done_already_asks_for_unlocking(message, op):
+    assert message_operations(folded(message)) == frozenset({op})
