@@ -14,7 +14,7 @@ import re
 REISSUE, EXCHANGE, EXTEND, AMEND, REVOKE, CANCEL, SUSPEND, REREGISTER, REVIEW, RELAPSE, RECUR = (
     "reissue", "exchange", "extend", "amend", "revoke", "cancel", "suspend", "reregister", "review",
     "relapse", "recur")
-LOCK, UNLOCK, CERTIFY = "lock", "unlock", "certify"
+LOCK, UNLOCK, CERTIFY, RESTORE = "lock", "unlock", "certify", "restore"
 
 # How procedure names state an operation.
 _NAME_PATTERNS = {
@@ -38,6 +38,8 @@ _NAME_PATTERNS = {
     UNLOCK: r"mo khoa (?:can cuoc|tai khoan)|kich hoat tai khoan \(?da khoa",
     # Only names that begin with it certify; "cấp bản sao có chứng thực" issues a copy.
     CERTIFY: r"^chung thuc",
+    # Nationality given up earlier and taken back.
+    RESTORE: r"tro lai quoc tich",
 }
 
 # How citizens state it; situations count as much as verbs.
@@ -51,7 +53,7 @@ _MESSAGE_PATTERNS = {
     AMEND: r"dieu chinh|thay doi|sua doi|sua lai|sua (?:ten|ngay|thong tin|sai)|bi sai|ghi sai|sai (?:ten|ngay|thong tin)|"
            r"bo sung|cai chinh|cap nhat|doi ten|doi ho|doi ngay|dinh chinh|tang von|giam von",
     REVOKE: r"thu hoi|bi tuoc|tuoc",
-    CANCEL: r"xoa|cham dut|huy (?:bo|dang ky|giay|viec)|giai the|thoi (?:quoc tich|lam|kinh doanh)|dong cua|(?<!tam )ngung|"
+    CANCEL: r"xoa|cham dut|huy (?:bo|dang ky|giay|viec)|giai the|(?<!da )(?<!tung )thoi (?:quoc tich|lam|kinh doanh)|dong cua|(?<!tam )ngung|"
             r"(?<!tam )dung (?:kinh doanh|hoat dong|thu tuc|ho so|thuc hien)|(?<!tam )nghi (?:kinh doanh|ban)(?: han)?(?! (?:vai|may|mot thoi gian|\d))|"
             r"khong (?:kinh doanh|ban|lam) nua|nghi han|dep (?:tiem|quan|cua hang|shop)",
     SUSPEND: r"tam ngung|tam dung|tam nghi|nghi (?:ban|kinh doanh) (?:vai|may|mot thoi gian|\d+)|tam dinh chi",
@@ -67,6 +69,7 @@ _MESSAGE_PATTERNS = {
     # Citizens say "công chứng" for the chứng thực done at the commune. Not when it is done
     # already ("đã công chứng hợp đồng"), a copy that has it ("bản sao có chứng thực") or the
     # notary's office and trade ("văn phòng công chứng", "hành nghề công chứng", "công chứng viên").
+    RESTORE: r"(?:tro lai|xin lai|lay lai|nhap lai|khoi phuc|co lai) quoc tich",
     CERTIFY: r"(?<!da )(?<!duoc )(?<!co )(?<!phong )(?<!nghe )(?:photo cong chung|cong chung|chung thuc|sao y)(?! vien)",
 }
 

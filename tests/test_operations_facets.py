@@ -7,7 +7,7 @@ from knowledge_base.facets import (ABROAD, DOMESTIC, age_fit, audience_fit, audi
 from knowledge_base.levels import base_name
 from knowledge_base.normalize import normalize_query
 from knowledge_base.operations import (AMEND, CANCEL, CERTIFY, EXCHANGE, EXTEND, LOCK, RECUR, REISSUE, RELAPSE,
-                                       REREGISTER, REVIEW, REVOKE, SUSPEND, UNLOCK, head_operations,
+                                       REREGISTER, RESTORE, REVIEW, REVOKE, SUSPEND, UNLOCK, head_operations,
                                        message_operations, name_operations, operation_features,
                                        without_operation_words)
 
@@ -29,6 +29,7 @@ def folded(text: str) -> str:
     ("Dừng thực hiện thủ tục đăng ký hộ kinh doanh", {CANCEL}),
     ("Thủ tục đăng ký lại khai sinh", {REREGISTER}),
     ("Phúc khảo bài thi chứng chỉ đại lý bảo hiểm", {REVIEW}),
+    ("Trở lại quốc tịch Việt Nam ở trong nước", {RESTORE}),
     ("Đăng ký thường trú", set()),
     ("Giải quyết hưởng chế độ TNLĐ, BNN do thương tật, bệnh tật tái phát", {RELAPSE}),
     ("Cấp giấy phép sử dụng vật liệu nổ công nghiệp", set()),  # "sử dụng" is not "dừng"
@@ -227,6 +228,9 @@ def test_the_words_of_a_names_operation_can_be_taken_out():
 
 @pytest.mark.parametrize("message, op", [
     ("Tôi đã khóa căn cước điện tử, giờ muốn mở lại", UNLOCK),
+    # Nationality given up in the past is history; taking it back is what is asked.
+    ("da thoi quoc tich VN tu lau, gio muon lay lai quoc tich", RESTORE),
+    ("muốn thôi quốc tịch Việt Nam", CANCEL),
 ])
-def test_a_lock_done_already_asks_for_unlocking(message, op):
+def test_what_was_done_already_is_history_not_the_request(message, op):
     assert message_operations(folded(message)) == frozenset({op})
