@@ -26,7 +26,7 @@ _MESSAGE_FOREIGN_RE = re.compile(
     r"\b(?:nuoc ngoai|ngoai quoc|yeu to nuoc ngoai|viet kieu|kieu bao|dinh cu|"
     r"visa|thi thuc|ho chieu nuoc ngoai|quoc tich (?!viet|vn\b)\w+|"
     rf"(?:nguoi|chong|vo|ba|me|bo|cha|bo me|ong|ba|con) (?:quoc tich )?(?:{_PEOPLE})(?! (?:dong|chinh|khoa|ban|nhat|nuoi|luat|ly|nhan))|"
-    rf"(?:o|ben|sang|song o|song ben) (?:{_PEOPLE})|(?:tu|tai) (?!phap\b)(?:{_COUNTRIES})|"
+    rf"(?:o|ben|song o|song ben) (?:{_PEOPLE})|(?:tu|tai) (?!phap\b)(?:{_COUNTRIES})|"
     rf"nuoc (?:{_COUNTRIES}))\b"
 )
 # "... ở nước ngoài" at the end of a name says where the applicant lives ("Thôi quốc tịch Việt Nam ở

@@ -118,6 +118,8 @@ def test_foreign_messages(message):
 @pytest.mark.parametrize("message", [
     "người lao động nghỉ việc rút bhxh", "đăng ký kết hôn ở xã", "làm hộ chiếu lần đầu",
     "người pháp luật quy định", "",
+    # Travelling abroad is no foreign element of the procedure (tem AB, giấy thông hành).
+    "cơ quan cử tôi sang Lào công tác, dán tem AB thế nào",
 ])
 def test_domestic_messages(message):
     assert not message_is_foreign(folded(message))
