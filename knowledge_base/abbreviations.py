@@ -552,6 +552,11 @@ COLLOQUIAL_TERMS: dict[str, str] = _merge(
         "2 thanh vien": "hai thành viên trở lên",
         "1tv": "một thành viên",
         "2tv": "hai thành viên trở lên",
+        # a vehicle bought second-hand is registered to its new owner ("sang tên xe")
+        **{f"{verb} {article}{vehicle}": "sang tên xe"
+           for verb in ("mua lại", "mua lai")
+           for article in ("", "chiếc ", "chiec ", "con ")
+           for vehicle in ("xe", "xe máy", "xe may", "ô tô", "o to", "xe ô tô", "xe o to")},
         # motorbikes by their model, as owners say it ("con Wave", "chiếc SH"); only after
         # "xe", "con" or "chiếc", where the word cannot be anything else
         **{f"{lead} {model}": "xe máy"

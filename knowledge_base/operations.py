@@ -14,7 +14,7 @@ import re
 REISSUE, EXCHANGE, EXTEND, AMEND, REVOKE, CANCEL, SUSPEND, REREGISTER, REVIEW, RELAPSE, RECUR = (
     "reissue", "exchange", "extend", "amend", "revoke", "cancel", "suspend", "reregister", "review",
     "relapse", "recur")
-LOCK, UNLOCK, CERTIFY, RESTORE = "lock", "unlock", "certify", "restore"
+LOCK, UNLOCK, CERTIFY, RESTORE, FOUND = "lock", "unlock", "certify", "restore", "found"
 
 # How procedure names state an operation.
 _NAME_PATTERNS = {
@@ -40,6 +40,8 @@ _NAME_PATTERNS = {
     CERTIFY: r"^chung thuc",
     # Nationality given up earlier and taken back.
     RESTORE: r"tro lai quoc tich",
+    # A company, branch or cooperative set up ("Đăng ký thành lập công ty TNHH ...").
+    FOUND: r"thanh lap",
 }
 
 # How citizens state it; situations count as much as verbs.
@@ -70,6 +72,8 @@ _MESSAGE_PATTERNS = {
     # already ("đã công chứng hợp đồng"), a copy that has it ("bản sao có chứng thực") or the
     # notary's office and trade ("văn phòng công chứng", "hành nghề công chứng", "công chứng viên").
     RESTORE: r"(?:tro lai|xin lai|lay lai|nhap lai|khoi phuc|co lai) quoc tich",
+    # Set up already ("công ty mới thành lập") is the company's age, not the request.
+    FOUND: r"(?<!moi )(?<!vua )(?<!da )(?<!duoc )thanh lap",
     CERTIFY: r"(?<!da )(?<!duoc )(?<!co )(?<!phong )(?<!nghe )(?:photo cong chung|cong chung|chung thuc|sao y)(?! vien)",
 }
 

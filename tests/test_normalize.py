@@ -497,6 +497,8 @@ def test_expand_contextual(text, expected):
         ("mua lại con Wave cũ", "mua lại con Wave xe máy cũ"),
         ("sang tên chiếc air blade", "sang tên chiếc air blade xe máy"),
         ("lead the way", "lead the way"),  # a model name alone is not a motorbike
+        ("mới mua lại chiếc xe máy cũ", "mới mua lại chiếc xe máy sang tên xe cũ"),
+        ("mua xe mới", "mua xe mới"),  # a new vehicle is a first registration
         # A bare number joins a phrase; a code containing digits does not.
         ("mã 2b thành viên", "mã 2b thành viên"),
     ],

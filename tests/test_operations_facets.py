@@ -6,7 +6,7 @@ from knowledge_base.facets import (ABROAD, DOMESTIC, age_fit, audience_fit, audi
                                    name_residence, residence_fit, sibling_key)
 from knowledge_base.levels import base_name
 from knowledge_base.normalize import normalize_query
-from knowledge_base.operations import (AMEND, CANCEL, CERTIFY, EXCHANGE, EXTEND, LOCK, RECUR, REISSUE, RELAPSE,
+from knowledge_base.operations import (AMEND, CANCEL, CERTIFY, EXCHANGE, EXTEND, FOUND, LOCK, RECUR, REISSUE, RELAPSE,
                                        REREGISTER, RESTORE, REVIEW, REVOKE, SUSPEND, UNLOCK, head_operations,
                                        message_operations, name_operations, operation_features,
                                        without_operation_words)
@@ -30,6 +30,7 @@ def folded(text: str) -> str:
     ("Thủ tục đăng ký lại khai sinh", {REREGISTER}),
     ("Phúc khảo bài thi chứng chỉ đại lý bảo hiểm", {REVIEW}),
     ("Trở lại quốc tịch Việt Nam ở trong nước", {RESTORE}),
+    ("Đăng ký thành lập công ty TNHH hai thành viên trở lên", {FOUND}),
     ("Đăng ký thường trú", set()),
     ("Giải quyết hưởng chế độ TNLĐ, BNN do thương tật, bệnh tật tái phát", {RELAPSE}),
     ("Cấp giấy phép sử dụng vật liệu nổ công nghiệp", set()),  # "sử dụng" is not "dừng"
@@ -70,6 +71,10 @@ def test_name_operations(name, ops):
 ])
 def test_message_operations(message, op):
     assert op in message_operations(folded(message))
+
+
+def test_a_company_set_up_already_asks_for_no_founding():
+    assert FOUND not in message_operations(folded("công ty mới thành lập cần đăng ký thuế thế nào"))
 
 
 @pytest.mark.parametrize("message", ["đã công chứng hợp đồng rồi, giờ sang tên sổ đỏ", "mở văn phòng công chứng",
@@ -233,6 +238,7 @@ def test_the_words_of_a_names_operation_can_be_taken_out():
     # Nationality given up in the past is history; taking it back is what is asked.
     ("da thoi quoc tich VN tu lau, gio muon lay lai quoc tich", RESTORE),
     ("muốn thôi quốc tịch Việt Nam", CANCEL),
+    ("thanh lap cong ty tnhh 2 thanh vien mat bao lau", FOUND),
 ])
 def test_what_was_done_already_is_history_not_the_request(message, op):
     assert message_operations(folded(message)) == frozenset({op})
