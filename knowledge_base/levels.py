@@ -71,7 +71,9 @@ _LEVEL_INTENT = [
                           r"so (?:tu phap|xay dung|tai nguyen|noi vu|lao dong|giao thong|y te|giao duc|"
                           r"cong thuong|ke hoach|tai chinh|nong nghiep|van hoa|khoa hoc|thong tin|ngoai vu|"
                           r"du lich|dan toc|tnmt|gtvt|ldtbxh|khdt|nn ptnt|nnptnt|tp|xd|yt|gd))\b")),
-    (COMMUNE, re.compile(r"\b(cap xa|o xa|tai xa|ubnd xa|uy ban xa|cong an xa|phuong|cap phuong)\b")),
+    # Folded, "phường" is also "phương" ("phương tiện", "địa phương"): only where it is a place.
+    (COMMUNE, re.compile(r"\b(cap xa|o xa|tai xa|ubnd xa|uy ban xa|cong an xa|cap phuong|"
+                         r"(?:o|tai|len|ra|den|ubnd|uy ban|cong an) phuong|phuong (?:xa|minh|em|toi|nha|\d+))\b")),
 ]
 
 

@@ -40,8 +40,8 @@ from knowledge_base.scoring import (FUNCTION_WORDS, Calibration, confidence_feat
 CANDIDATES_PER_SOURCE = 40
 RARE_DOC_FREQ = 25  # names a word may appear in and still count as rare
 DENSE_NEIGHBOURS = 120
-OPERATION_SIBLING_SPAN = 10  # the leading candidates among which operation siblings trade places
-OPERATION_SIBLING_OVERLAP = 0.7  # names sharing this share of their words are siblings
+SIBLING_SPAN = 10  # the leading candidates among which siblings trade places
+SIBLING_OVERLAP = 0.6  # names sharing this share of their words are siblings
 FOREIGN_NAME_WORDS = frozenset(FOREIGN_NAME_PHRASE.split())
 MOBILE_NAME_WORDS = frozenset(MOBILE_NAME_PHRASE.split())
 
@@ -286,7 +286,7 @@ class ProcedureSearch:
         wanted_level = ctx["wanted_level"]
         scored = [(row, self.calibration.fuse(f), f) for row, f in zip(candidates, feats)]
         scored = self._facet_siblings_first(scored, ctx["facets"])
-        scored = self._operation_siblings_first(scored, ctx["operations"], set(ctx["norm"].folded_tokens))
+        scored = self._fitting_siblings_first(scored, ctx)
         scored.sort(key=lambda x: -x[1])
         # Keep level variants together, the preferred one first, at the group's best position.
         by_group: dict[str, list[tuple[int, float, dict]]] = {}
@@ -333,15 +333,21 @@ class ProcedureSearch:
                 out[i] = (scored[i][0], score, scored[i][2])
         return out
 
-    def _operation_siblings_first(self, scored: list[tuple[int, float, dict]], asked: frozenset[str],
-                                  query_words: set[str]) -> list[tuple[int, float, dict]]:
-        """Between two near-identical names that differ by their operation ("Cấp phép hoạt động ..."
-        and "Thu hồi giấy phép hoạt động ..."; "Đăng ký việc nuôi con nuôi" and "Đăng ký lại ..."),
-        the one doing what the message asks (or, when it asks for nothing in particular, the plain
-        one) takes the better of the two scores. The fused score weighs the operation against
-        everything else; between siblings it is the only thing that tells them apart."""
-        def agrees(row: int) -> bool:
-            return bool(asked & self._name_ops[row]) if asked else not self._head_ops[row]
+    def _fitting_siblings_first(self, scored: list[tuple[int, float, dict]], ctx: dict
+                                ) -> list[tuple[int, float, dict]]:
+        """A leading candidate that contradicts the message yields its place to a near-identical
+        name that fits it. Contradicting: another operation than the one asked, or one when none is
+        ("Thu hồi giấy phép hoạt động ..." for "xin giấy phép hoạt động ..."); an age, residence or
+        construction grade outside the message's ("dưới 14 tuổi" for a child of 15); a level other
+        than the one the message names. The fused score weighs these against everything else;
+        between siblings they are what tells them apart."""
+        asked, wanted = ctx["operations"], ctx["wanted_level"]
+        query_words = set(ctx["norm"].folded_tokens)
+
+        def fits(row: int, f: dict[str, float]) -> bool:
+            operation = bool(asked & self._name_ops[row]) if asked else not self._head_ops[row]
+            return (operation and f["age_fit"] != 0.0 and f["residence_fit"] != 0.0 and f["grade_fit"] != 0.0
+                    and (wanted is None or self.index.variant_levels[row] == wanted))
 
         def asked_for_own_words(row: int, other: int) -> bool:
             # "ghi chú ly hôn": "ghi vào sổ hộ tịch việc ly hôn, hủy việc kết hôn" names what was
@@ -349,18 +355,18 @@ class ProcedureSearch:
             own = self._subject_words[row] - self._base_sets[other] - FUNCTION_WORDS
             return bool(own & query_words)
 
-        order = sorted(range(len(scored)), key=lambda i: -scored[i][1])[:OPERATION_SIBLING_SPAN]
+        order = sorted(range(len(scored)), key=lambda i: -scored[i][1])[:SIBLING_SPAN]
         out, settled = list(scored), set()
         for pos, i in enumerate(order):
-            row = scored[i][0]
-            if i in settled or agrees(row):
+            row, _, f = scored[i]
+            if i in settled or fits(row, f):
                 continue
             for j in order[pos + 1:]:
-                other = scored[j][0]
-                if (j not in settled and agrees(other) and self._name_ops[other] != self._name_ops[row]
-                        and self._name_overlap(row, other) >= OPERATION_SIBLING_OVERLAP
+                other, _, other_f = scored[j]
+                if (j not in settled and fits(other, other_f)
+                        and self._name_overlap(row, other) >= SIBLING_OVERLAP
                         and not asked_for_own_words(row, other)):
-                    out[i], out[j] = (row, scored[j][1], scored[i][2]), (other, scored[i][1], scored[j][2])
+                    out[i], out[j] = (row, scored[j][1], f), (other, scored[i][1], other_f)
                     settled.update((i, j))
                     break
         return out

@@ -35,6 +35,10 @@ def test_requested_level_and_preference():
     assert levels.requested_level("to cao can bo cong an xa") == levels.COMMUNE
     assert levels.requested_level("the bhyt cho than nhan can bo cong an tai cong an tinh") == levels.PROVINCE
     assert levels.requested_level("to cao can bo cong an gui len bo cong an") == levels.CENTRAL
+    # Folded, "phường" is also "phương": "phương tiện", "địa phương" name no level.
+    assert levels.requested_level("nop ho so o phuong minh") == levels.COMMUNE
+    assert levels.requested_level("giay phep hoat dong cho phuong tien giao thong") is None
+    assert levels.requested_level("dia phuong noi toi song") is None
     # Folded, "sổ" and "sở hữu" read like "sở": they name no department.
     assert levels.requested_level("sang ten so hong giay chung nhan quyen so huu nha o") is None
     # Without an explicit level, a provincial citizen gets the local variant first.
