@@ -98,9 +98,11 @@ _CASE_CLAUSE = re.compile(r"\b(?:trong|doi voi) (?:cac |mot so )?truong hop\b")
 
 
 def head_operations(folded_name: str) -> frozenset[str]:
-    """Operations the name states before its list of situations: "Đăng ký biến động ... trong các
-    trường hợp chuyển đổi ..., chuyển nhượng, thừa kế" does no "chuyển đổi" to a plain asker."""
-    return name_operations(_CASE_CLAUSE.split(folded_name, maxsplit=1)[0])
+    """Operations that make a procedure other than the plain one, as the name states them before
+    its list of situations: "Đăng ký biến động ... trong các trường hợp chuyển đổi ..., chuyển
+    nhượng, thừa kế" does no "chuyển đổi" to a plain asker. Setting up ("thành lập") is the plain
+    first registration of a company, not another operation on it."""
+    return name_operations(_CASE_CLAUSE.split(folded_name, maxsplit=1)[0]) - {FOUND}
 
 
 def message_operations(folded_message: str) -> frozenset[str]:

@@ -372,9 +372,14 @@ class ProcedureSearch:
         return out
 
     def _name_overlap(self, a: int, b: int) -> float:
-        """Jaccard overlap of two names' words (level qualifier aside)."""
-        union = len(self._base_sets[a] | self._base_sets[b])
-        return len(self._base_sets[a] & self._base_sets[b]) / union if union else 0.0
+        """Jaccard overlap of two names' words (level qualifier aside); 1 when one name of three
+        words or more is contained in the other ("Gia hạn tạm trú" and "Gia hạn tạm trú cho người
+        nước ngoài tại Việt Nam")."""
+        small, large = sorted((self._base_sets[a], self._base_sets[b]), key=len)
+        if len(small) >= 3 and small <= large:
+            return 1.0
+        union = len(small | large)
+        return len(small & large) / union if union else 0.0
 
     def _topic_tokens(self, row: int) -> tuple[set[str], set[str]]:
         """Accented and folded words of a procedure's name, aliases and field."""

@@ -73,6 +73,11 @@ def test_message_operations(message, op):
     assert op in message_operations(folded(message))
 
 
+def test_setting_up_is_the_plain_procedure():
+    name = base_name("Đăng ký thành lập công ty TNHH một thành viên")
+    assert FOUND in name_operations(name) and head_operations(name) == frozenset()
+
+
 def test_a_company_set_up_already_asks_for_no_founding():
     assert FOUND not in message_operations(folded("công ty mới thành lập cần đăng ký thuế thế nào"))
 
