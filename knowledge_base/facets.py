@@ -91,6 +91,35 @@ def audience_kinds(folded_audience: str) -> tuple[bool, bool]:
             any(k in folded_audience for k in _PERSON_AUDIENCE))
 
 
+# Online or in person: some procedures come as a pair, "... trực tuyến toàn trình" and "... một phần
+# hoặc trực tiếp" (vehicle registration), "... qua Trang thông tin điện tử" and "... bằng Phiếu".
+ONLINE, IN_PERSON = "online", "in_person"
+_NAME_ONLINE_RE = re.compile(r"\b(?:truc tuyen toan trinh|qua trang thong tin dien tu)\b")
+_NAME_IN_PERSON_RE = re.compile(r"\b(?:mot phan hoac truc tiep|bang phieu)\b")
+_MESSAGE_ONLINE_RE = re.compile(
+    r"\b(?:qua mang|online|onl|truc tuyen|toan trinh|tren mang|qua (?:app|ung dung|vneid|dien thoai)|"
+    r"khong can (?:len|ra|den|di|toi))\b")
+_MESSAGE_IN_PERSON_RE = re.compile(r"\b(?:truc tiep|nop giay|ho so giay|ban giay|bang phieu)\b")
+
+
+def name_channel(folded_name: str) -> str | None:
+    """ONLINE or IN_PERSON when the name says how it is submitted, else None."""
+    if _NAME_ONLINE_RE.search(folded_name):
+        return ONLINE
+    if _NAME_IN_PERSON_RE.search(folded_name):
+        return IN_PERSON
+    return None
+
+
+def message_channel(folded: str) -> str | None:
+    """ONLINE or IN_PERSON when the message says how the citizen wants to submit (None if silent
+    or both)."""
+    online, in_person = bool(_MESSAGE_ONLINE_RE.search(folded)), bool(_MESSAGE_IN_PERSON_RE.search(folded))
+    if online == in_person:
+        return None
+    return ONLINE if online else IN_PERSON
+
+
 def message_wants_mobile(folded: str) -> bool:
     return bool(_MESSAGE_MOBILE_RE.search(folded))
 

@@ -52,8 +52,9 @@ _MESSAGE_PATTERNS = {
               r"chuyen doi|bi rach|rach nat|rach|hu hong|bi hong|mo chu|bi mo|bong troc|bi gay|gay doi|bi nut|"
               r"het han|sap het han|du tuoi|du (?:25|40|60) tuoi",
     EXTEND: r"gia han|het han|sap het han|keo dai",
+    # "(xin giấy) để bổ sung hồ sơ" says what the paper is for, it asks to change nothing.
     AMEND: r"dieu chinh|thay doi|sua doi|sua lai|sua (?:ten|ngay|thong tin|sai)|bi sai|ghi sai|sai (?:ten|ngay|thong tin)|"
-           r"bo sung|cai chinh|cap nhat|doi ten|doi ho|doi ngay|dinh chinh|tang von|giam von",
+           r"(?<!de )bo sung|cai chinh|cap nhat|doi ten|doi ho|doi ngay|dinh chinh|tang von|giam von",
     REVOKE: r"thu hoi|bi tuoc|tuoc",
     CANCEL: r"xoa|cham dut|huy (?:bo|dang ky|giay|viec)|giai the|(?<!da )(?<!tung )thoi (?:quoc tich|lam|kinh doanh)|dong cua|(?<!tam )ngung|"
             r"(?<!tam )dung (?:kinh doanh|hoat dong|thu tuc|ho so|thuc hien)|(?<!tam )nghi (?:kinh doanh|ban)(?: han)?(?! (?:vai|may|mot thoi gian|\d))|"

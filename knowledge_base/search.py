@@ -28,9 +28,9 @@ from knowledge_base.cues import message_cues, without_question_phrases
 from knowledge_base.diacritics import encoder_text
 from knowledge_base.facets import (FOREIGN_NAME_PHRASE, MOBILE_NAME_PHRASE, age_fit, audience_fit, audience_kinds,
                                    foreign_fit, grade_fit, message_age, message_from_organisation, message_grades,
-                                   message_is_foreign, message_residence, message_wants_mobile, name_age_range,
-                                   name_grades, name_is_foreign, name_is_mobile, name_residence, residence_fit,
-                                   sibling_key)
+                                   message_channel, message_is_foreign, message_residence, message_wants_mobile,
+                                   name_age_range, name_channel, name_grades, name_is_foreign, name_is_mobile,
+                                   name_residence, residence_fit, sibling_key)
 from knowledge_base.normalize import fold_accents
 from knowledge_base.operations import (head_operations, message_operations, name_operations, operation_features,
                                        without_operation_words)
@@ -126,6 +126,7 @@ class ProcedureSearch:
         self._grades = [name_grades(name) for name in base_names]
         self._mobile_rows = [row for row, mobile in enumerate(self._mobile) if mobile]
         self._sibling_keys = [sibling_key(name) for name in base_names]
+        self._channels = [name_channel(fold_accents(p.name).lower()) for p in index.procedures]
         # Each procedure's passage vectors, to score candidates the dense neighbours did not reach.
         self._passages: dict[int, list[int]] = {}
         if self.use_dense:
@@ -277,6 +278,7 @@ class ProcedureSearch:
         known = [t for t in norm.folded_tokens if len(t) > 1]
         context = {
             "norm": norm, "wanted_level": wanted, "facets": (foreign, mobile), "operations": asked_ops,
+            "channel": message_channel(query_folded),
             "query_known": (sum(1 for t in known if t in self._known_terms) / len(known)) if known else 0.0,
         }
         return candidates, feats, context
@@ -339,15 +341,16 @@ class ProcedureSearch:
         name that fits it. Contradicting: another operation than the one asked, or one when none is
         ("Thu hồi giấy phép hoạt động ..." for "xin giấy phép hoạt động ..."); an age, residence or
         construction grade outside the message's ("dưới 14 tuổi" for a child of 15); a level other
-        than the one the message names. The fused score weighs these against everything else;
+        than the one the message names; in person when the message wants it online, or the reverse. The fused score weighs these against everything else;
         between siblings they are what tells them apart."""
-        asked, wanted = ctx["operations"], ctx["wanted_level"]
+        asked, wanted, channel = ctx["operations"], ctx["wanted_level"], ctx["channel"]
         query_words = set(ctx["norm"].folded_tokens)
 
         def fits(row: int, f: dict[str, float]) -> bool:
             operation = bool(asked & self._name_ops[row]) if asked else not self._head_ops[row]
             return (operation and f["age_fit"] != 0.0 and f["residence_fit"] != 0.0 and f["grade_fit"] != 0.0
-                    and (wanted is None or self.index.variant_levels[row] == wanted))
+                    and (wanted is None or self.index.variant_levels[row] == wanted)
+                    and (channel is None or self._channels[row] in (None, channel)))
 
         def asked_for_own_words(row: int, other: int) -> bool:
             # "ghi chú ly hôn": "ghi vào sổ hộ tịch việc ly hôn, hủy việc kết hôn" names what was

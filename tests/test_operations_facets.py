@@ -1,9 +1,10 @@
 import pytest
 
-from knowledge_base.facets import (ABROAD, DOMESTIC, age_fit, audience_fit, audience_kinds, foreign_fit, grade_fit,
-                                   message_age, message_from_organisation, message_grades, message_is_foreign,
-                                   message_residence, name_age_range, name_grades, name_is_foreign,
-                                   name_residence, residence_fit, sibling_key)
+from knowledge_base.facets import (ABROAD, DOMESTIC, IN_PERSON, ONLINE, age_fit, audience_fit, audience_kinds,
+                                   foreign_fit, grade_fit, message_age, message_channel, message_from_organisation,
+                                   message_grades, message_is_foreign, message_residence, name_age_range,
+                                   name_channel, name_grades, name_is_foreign, name_residence, residence_fit,
+                                   sibling_key)
 from knowledge_base.levels import base_name
 from knowledge_base.normalize import normalize_query
 from knowledge_base.operations import (AMEND, CANCEL, CERTIFY, EXCHANGE, EXTEND, FOUND, LOCK, RECUR, REISSUE, RELAPSE,
@@ -247,3 +248,18 @@ def test_the_words_of_a_names_operation_can_be_taken_out():
 ])
 def test_what_was_done_already_is_history_not_the_request(message, op):
     assert message_operations(folded(message)) == frozenset({op})
+
+
+def test_online_and_in_person_siblings():
+    assert name_channel(base_name("Đăng ký xe tạm thời thực hiện bằng dịch vụ công trực tuyến toàn trình")) == ONLINE
+    assert name_channel(base_name("Đăng ký xe tạm thời thực hiện bằng dịch vụ công trực tuyến một phần hoặc trực "
+                                  "tiếp thực hiện tại cấp trung ương")) == IN_PERSON
+    assert name_channel(base_name("Đăng ký thường trú")) is None
+    assert message_channel(folded("đăng ký biển số tạm thời qua mạng không cần lên công an")) == ONLINE
+    assert message_channel(folded("nop truc tiep o cong an xa duoc ko")) == IN_PERSON
+    assert message_channel(folded("đăng ký xe tạm thời cần gì")) is None
+
+
+def test_completing_a_file_is_no_amendment():
+    assert AMEND not in message_operations(folded("xin phiếu thông tin cư trú để bổ sung hồ sơ xin việc"))
+    assert AMEND in message_operations(folded("bổ sung tên cha vào giấy khai sinh"))
