@@ -49,15 +49,20 @@ _MESSAGE_PATTERNS = {
     REISSUE: r"cap lai|lam lai|xin lai|bi mat|danh mat|mat (?:giay|the|bang|so|ho chieu|ca vet|cavet)|"
              r"that lac|bi chay|bi trom|khoi phuc",
     EXCHANGE: r"cap doi|doi (?:sang|qua|tu|lai|giay|the|bang|so|cccd|can cuoc|ho chieu|gplx|dang ky|ca vet|cavet|bien so)|"
+              # one kind of company into another: "chuyển DNTN thành công ty cổ phần"
+              r"chuyen (?:\w+ ){1,6}(?:thanh|sang) (?:cong ty|cty|doanh nghiep|hop tac xa|loai hinh)|"
               r"chuyen doi|bi rach|rach nat|rach|hu hong|bi hong|mo chu|bi mo|bong troc|bi gay|gay doi|bi nut|"
               r"het han|sap het han|du tuoi|du (?:25|40|60) tuoi",
     EXTEND: r"gia han|het han|sap het han|keo dai",
     # "(xin giấy) để bổ sung hồ sơ" says what the paper is for, it asks to change nothing.
     AMEND: r"dieu chinh|thay doi|sua doi|sua lai|sua (?:ten|ngay|thong tin|sai)|bi sai|ghi sai|sai (?:ten|ngay|thong tin)|"
-           r"(?<!de )bo sung|cai chinh|cap nhat|doi ten|doi ho|doi ngay|dinh chinh|tang von|giam von",
+           r"(?<!de )bo sung|cai chinh|cap nhat|doi ten|doi ho|doi ngay|dinh chinh|tang von|giam von|"
+           # another address, person or seat: "đổi địa chỉ văn phòng", "xin đổi người khác", "chuyển trụ sở"
+           r"doi (?:dia chi|nguoi|tru so|chu)|thay (?:nguoi|chu)|chuyen (?:tru so|dia chi|dia diem)|"
+           r"doi (?:\w+ ){1,5}khac",
     REVOKE: r"thu hoi|bi tuoc|tuoc",
     CANCEL: r"xoa|cham dut|huy (?:bo|dang ky|giay|viec)|giai the|(?<!da )(?<!tung )thoi (?:quoc tich|lam|kinh doanh)|dong cua|(?<!tam )ngung|"
-            r"(?<!tam )dung (?:kinh doanh|hoat dong|thu tuc|ho so|thuc hien)|(?<!tam )nghi (?:kinh doanh|ban)(?: han)?(?! (?:vai|may|mot thoi gian|\d))|"
+            r"(?<!tam )dung (?:kinh doanh|hoat dong|thu tuc|ho so|thuc hien|xu ly)|(?<!tam )nghi (?:kinh doanh|ban)(?: han)?(?! (?:vai|may|mot thoi gian|\d))|"
             r"khong (?:kinh doanh|ban|lam) nua|nghi han|dep (?:tiem|quan|cua hang|shop)",
     SUSPEND: r"tam ngung|tam dung|tam nghi|nghi (?:ban|kinh doanh) (?:vai|may|mot thoi gian|\d+)|tam dinh chi",
     REREGISTER: r"dang ky lai|lam lai (?:khai sinh|giay khai sinh|ket hon|khai tu)|so goc bi mat|"

@@ -69,6 +69,11 @@ def test_name_operations(name, ops):
     ("thẻ căn cước bị gãy đôi, đổi lại mất bn tiền", EXCHANGE),
     ("sơn lại xe màu khác có cần đổi đăng ký không", EXCHANGE),
     ("ca vet bi mo, rach, muon doi cai moi", EXCHANGE),
+    ("chuyen DNTN thanh cong ty co phan", EXCHANGE),
+    ("doi dia chi van phong dai dien cua cong ty", AMEND),
+    ("xin doi tro giup vien phap ly khac cho minh", AMEND),
+    ("Công ty em chuyển trụ sở sang quận khác", AMEND),
+    ("nộp hồ sơ rồi mà đổi ý, xin dừng xử lý hồ sơ", CANCEL),
 ])
 def test_message_operations(message, op):
     assert op in message_operations(folded(message))
