@@ -341,8 +341,9 @@ class ProcedureSearch:
         name that fits it. Contradicting: another operation than the one asked, or one when none is
         ("Thu hồi giấy phép hoạt động ..." for "xin giấy phép hoạt động ..."); an age, residence or
         construction grade outside the message's ("dưới 14 tuổi" for a child of 15); a level other
-        than the one the message names; in person when the message wants it online, or the reverse. The fused score weighs these against everything else;
-        between siblings they are what tells them apart."""
+        than the one the message names; in person when the message wants it online, or the
+        reverse. The fused score weighs these against everything else; between siblings they are
+        what tells them apart."""
         asked, wanted, channel = ctx["operations"], ctx["wanted_level"], ctx["channel"]
         query_words = set(ctx["norm"].folded_tokens)
 
