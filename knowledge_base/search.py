@@ -278,7 +278,7 @@ class ProcedureSearch:
         known = [t for t in norm.folded_tokens if len(t) > 1]
         context = {
             "norm": norm, "wanted_level": wanted, "facets": (foreign, mobile), "operations": asked_ops,
-            "channel": message_channel(query_folded),
+            "channel": message_channel(query_folded), "residence": residence,
             "query_known": (sum(1 for t in known if t in self._known_terms) / len(known)) if known else 0.0,
         }
         return candidates, feats, context
@@ -345,12 +345,15 @@ class ProcedureSearch:
         reverse. The fused score weighs these against everything else; between siblings they are
         what tells them apart."""
         asked, wanted, channel = ctx["operations"], ctx["wanted_level"], ctx["channel"]
+        # Living abroad reads as a foreign element too; where the message says where the applicant
+        # lives, residence decides and the foreign element does not.
+        check_foreign = ctx["residence"] is None
         query_words = set(ctx["norm"].folded_tokens)
 
         def fits(row: int, f: dict[str, float]) -> bool:
             operation = bool(asked & self._name_ops[row]) if asked else not self._head_ops[row]
             return (operation and f["age_fit"] != 0.0 and f["residence_fit"] != 0.0 and f["grade_fit"] != 0.0
-                    and (wanted is None or self.index.variant_levels[row] == wanted)
+                    and (not check_foreign or f["foreign_fit"] != 0.0) and (wanted is None or self.index.variant_levels[row] == wanted)
                     and (channel is None or self._channels[row] in (None, channel)))
 
         def asked_for_own_words(row: int, other: int) -> bool:

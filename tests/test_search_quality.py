@@ -53,6 +53,8 @@ def test_common_questions_find_the_procedure(kb, question, expected):
     ("lam can cuoc cho con 15 tuoi o cuc c06 bo cong an can mang gi", "1.001247"),
     ("xin giay phep hoat dong cho xe tu lai tai cuc csgt", "3.000383"),
     ("xin cap lai giay phep xay dung nha xuong cong trinh cap II", "1.013235"),
+    # A foreigner's stay is extended by the procedure for foreigners, contained name or not.
+    ("ong ban nguoi Uc cua toi sap het han tam tru, xin gia han o dau", "1.001146"),
 ])
 def test_the_sibling_the_situation_calls_for_comes_first(kb, question, expected):
     assert kb.search(question).hits[0].code == expected
