@@ -74,12 +74,12 @@ _MESSAGE_PATTERNS = {
     LOCK: r"(?<!mo )(?<!bi )(?<!da )khoa (?:tam thoi )?(?:can cuoc|cccd|tai khoan|tk|vneid|dinh danh)|tam khoa",
     UNLOCK: r"mo khoa|(?:tai khoan|tk|vneid|can cuoc|dinh danh)(?: dien tu)? (?:bi|da bi) khoa|mo lai (?:tai khoan|tk|vneid)|"
             r"da khoa (?:can cuoc|cccd|tai khoan|tk|vneid|dinh danh)",
-    # Citizens say "công chứng" for the chứng thực done at the commune. Not when it is done
-    # already ("đã công chứng hợp đồng"), a copy that has it ("bản sao có chứng thực") or the
-    # notary's office and trade ("văn phòng công chứng", "hành nghề công chứng", "công chứng viên").
     RESTORE: r"(?:tro lai|xin lai|lay lai|nhap lai|khoi phuc|co lai) quoc tich",
     # Set up already ("công ty mới thành lập") is the company's age, not the request.
     FOUND: r"(?<!moi )(?<!vua )(?<!da )(?<!duoc )thanh lap",
+    # Citizens say "công chứng" for the chứng thực done at the commune. Not when it is done
+    # already ("đã công chứng hợp đồng"), a copy that has it ("bản sao có chứng thực") or the
+    # notary's office and trade ("văn phòng công chứng", "hành nghề công chứng", "công chứng viên").
     CERTIFY: r"(?<!da )(?<!duoc )(?<!co )(?<!phong )(?<!nghe )(?:photo cong chung|cong chung|chung thuc|sao y)(?! vien)",
 }
 
