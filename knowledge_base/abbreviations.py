@@ -552,6 +552,23 @@ COLLOQUIAL_TERMS: dict[str, str] = _merge(
         "2 thanh vien": "hai thành viên trở lên",
         "1tv": "một thành viên",
         "2tv": "hai thành viên trở lên",
+        # "nhập khẩu" for a person is "nhập hộ khẩu", i.e. permanent residence (for goods it is
+        # import: only the forms that name a person or a household are listed)
+        **{f"{verb} {whom}": "đăng ký thường trú"
+           for verb in ("nhập khẩu", "nhap khau")
+           for whom in ("cho bé", "cho be", "cho con", "cho vợ", "cho vo", "cho chồng", "cho chong", "cho mẹ",
+                        "cho me", "cho bố", "cho bo", "cho cháu", "cho chau", "vào hộ", "vao ho", "vào nhà",
+                        "vao nha", "về nhà", "ve nha")},
+        # getting married, as couples say it
+        "sắp cưới": "kết hôn",
+        "sap cuoi": "kết hôn",
+        "muốn cưới": "kết hôn",
+        "muon cuoi": "kết hôn",
+        "cưới nhau": "kết hôn",
+        "cuoi nhau": "kết hôn",
+        # a mortgage is a security interest ("biện pháp bảo đảm") in the catalog's words
+        "thế chấp": "biện pháp bảo đảm",
+        "the chap": "biện pháp bảo đảm",
         # a vehicle bought second-hand is registered to its new owner ("sang tên xe")
         **{f"{verb} {article}{vehicle}": "sang tên xe"
            for verb in ("mua lại", "mua lai")

@@ -49,7 +49,8 @@ _PERSON_AUDIENCE = ("cong dan", "nguoi nuoc ngoai", "nguoi viet nam", "can bo", 
 
 # "Lưu động": the officer comes to the citizen, said as the situation that needs it.
 _MESSAGE_MOBILE_RE = re.compile(
-    r"\b(?:luu dong|(?:xuong|den|toi|ve) (?:tan )?nha|tai nha|tan noi|tan giuong|nam (?:mot|1) cho|bi liet|liet giuong|"
+    # "về nhà" alone is moving house ("chuyển hộ khẩu về nhà mới"); the officer comes "về tận nhà".
+    r"\b(?:luu dong|(?:xuong|den|toi) (?:tan )?nha|ve tan nha|ve nha (?:lam|de)|tai nha|tan noi|tan giuong|nam (?:mot|1) cho|bi liet|liet giuong|"
     r"khong (?:the )?(?:di lai|di|len|ra|toi|den) (?:duoc|xa|phuong|uy ban|ubnd)|khong di lai duoc|"
     r"o vung (?:sau|xa)|dang nam vien|benh nang)\b"
 )

@@ -24,7 +24,8 @@ _QUALIFIERS = [
     r"tai phong quan ly xuat nhap canh,? cong an (?:cap )?tinh,? thanh pho truc thuoc trung uong",
     r"tai phong quan ly xuat nhap canh,? cong an (?:cap )?tinh",
     r"tai cong an cap (?:tinh|xa)",
-    r"thuoc tham quyen (?:giai quyet )?cua (?:chu tich )?(?:uy ban nhan dan|ubnd) cap (?:tinh|xa)",
+    # one name reads "Ủy ban nhân cấp tỉnh"
+    r"thuoc tham quyen (?:giai quyet )?cua (?:chu tich )?(?:uy ban nhan(?: dan)?|ubnd) cap (?:tinh|xa)",
     r"thuoc tham quyen (?:giai quyet )?cua (?:chu tich )?(?:uy ban nhan dan|ubnd) (?:tinh|xa)",
     r"\bcap (?:trung uong|tinh|xa)$",
     r"\btrung uong$",
@@ -67,7 +68,8 @@ _LEVEL_INTENT = [
     # "cán bộ công an" is a police officer, not the Ministry ("Bộ Công an").
     (CENTRAL, re.compile(r"\b(trung uong|(?<!can )bo cong an|cuc quan ly|cap bo|o bo|tai bo|tai cuc|len cuc|len bo)\b")),
     # "Sở Tư pháp", "Sở Xây dựng"... by name: folded, "sở" is also "sổ" and "số" ("sổ hồng", "quyền sở hữu").
-    (PROVINCE, re.compile(r"\b(cap tinh|o tinh|tai tinh|cong an tinh|phong quan ly xuat nhap canh|"
+    (PROVINCE, re.compile(r"\b(cap tinh|o tinh|tai tinh|len tinh|cong an tinh|ubnd tinh|uy ban tinh|"
+                          r"uy ban nhan dan tinh|chu tich tinh|phong quan ly xuat nhap canh|"
                           r"so (?:tu phap|xay dung|tai nguyen|noi vu|lao dong|giao thong|y te|giao duc|"
                           r"cong thuong|ke hoach|tai chinh|nong nghiep|van hoa|khoa hoc|thong tin|ngoai vu|"
                           r"du lich|dan toc|tnmt|gtvt|ldtbxh|khdt|nn ptnt|nnptnt|tp|xd|yt|gd))\b")),

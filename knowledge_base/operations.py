@@ -14,7 +14,7 @@ import re
 REISSUE, EXCHANGE, EXTEND, AMEND, REVOKE, CANCEL, SUSPEND, REREGISTER, REVIEW, RELAPSE, RECUR = (
     "reissue", "exchange", "extend", "amend", "revoke", "cancel", "suspend", "reregister", "review",
     "relapse", "recur")
-LOCK, UNLOCK, CERTIFY, RESTORE, FOUND = "lock", "unlock", "certify", "restore", "found"
+LOCK, UNLOCK, CERTIFY, RESTORE, FOUND, REPAIR = "lock", "unlock", "certify", "restore", "found", "repair"
 
 # How procedure names state an operation.
 _NAME_PATTERNS = {
@@ -42,6 +42,8 @@ _NAME_PATTERNS = {
     RESTORE: r"tro lai quoc tich",
     # A company, branch or cooperative set up ("Đăng ký thành lập công ty TNHH ...").
     FOUND: r"thanh lap",
+    # Building permits for repairs and alterations, beside those for new works.
+    REPAIR: r"sua chua,? cai tao",
 }
 
 # How citizens state it; situations count as much as verbs.
@@ -66,7 +68,7 @@ _MESSAGE_PATTERNS = {
             r"khong (?:kinh doanh|ban|lam) nua|nghi han|dep (?:tiem|quan|cua hang|shop)",
     SUSPEND: r"tam ngung|tam dung|tam nghi|nghi (?:ban|kinh doanh) (?:vai|may|mot thoi gian|\d+)|tam dinh chi",
     REREGISTER: r"dang ky lai|lam lai (?:khai sinh|giay khai sinh|ket hon|khai tu)|so goc bi mat|"
-                r"(?:so|ban chinh) (?:ho tich |ho tich luu |luu |goc )(?:\w+ ){0,2}(?:mat|chay|hu|khong con)",
+                r"(?:so|ban chinh) (?:ho tich |ho tich luu |luu |goc )(?:\w+ ){0,3}(?:mat|chay|hu|khong con)",
     REVIEW: r"phuc khao|cham lai|khieu nai",
     RELAPSE: r"tai phat",
     RECUR: r"tiep tuc bi|lan nua|lan thu (?:hai|2)|them lan",
@@ -77,6 +79,7 @@ _MESSAGE_PATTERNS = {
     RESTORE: r"(?:tro lai|xin lai|lay lai|nhap lai|khoi phuc|co lai) quoc tich",
     # Set up already ("công ty mới thành lập") is the company's age, not the request.
     FOUND: r"(?<!moi )(?<!vua )(?<!da )(?<!duoc )thanh lap",
+    REPAIR: r"sua chua|cai tao|nang tang|coi noi|sua lai nha|sua nha",
     # Citizens say "công chứng" for the chứng thực done at the commune. Not when it is done
     # already ("đã công chứng hợp đồng"), a copy that has it ("bản sao có chứng thực") or the
     # notary's office and trade ("văn phòng công chứng", "hành nghề công chứng", "công chứng viên").
@@ -84,6 +87,7 @@ _MESSAGE_PATTERNS = {
 }
 
 _NAME_RE = {op: re.compile(rf"\b(?:{p})\b") for op, p in _NAME_PATTERNS.items()}
+_LOSS_RE = re.compile(r"\b(?:cap lai|bi mat|danh mat|mat (?:giay|the|bang|so|ho chieu|ca vet|cavet)|that lac|bi trom)\b")
 _MESSAGE_RE = {op: re.compile(rf"\b(?:{p})\b") for op, p in _MESSAGE_PATTERNS.items()}
 
 
@@ -116,6 +120,10 @@ def message_operations(folded_message: str) -> frozenset[str]:
     ops = {op for op, rx in _MESSAGE_RE.items() if rx.search(folded_message)}
     if REREGISTER in ops:
         # The register itself is gone: no copy can be issued from it, the event is registered again.
+        ops.discard(REISSUE)
+    if REISSUE in ops and EXCHANGE in ops and not _LOSS_RE.search(folded_message):
+        # "thẻ bị gãy, làm lại ở đâu": a damaged paper is exchanged, "làm lại" only says "again"
+        # (unless the citizen names the reissue itself: "giấy phép bị rách, xin cấp lại").
         ops.discard(REISSUE)
     return frozenset(ops)
 

@@ -39,6 +39,8 @@ def test_requested_level_and_preference():
     assert levels.requested_level("nop ho so o phuong minh") == levels.COMMUNE
     assert levels.requested_level("giay phep hoat dong cho phuong tien giao thong") is None
     assert levels.requested_level("dia phuong noi toi song") is None
+    # The last body named wins over the one the story passed through.
+    assert levels.requested_level("hoa giai o xa khong thanh, gio gui don len chu tich ubnd tinh") == levels.PROVINCE
     # Folded, "sổ" and "sở hữu" read like "sở": they name no department.
     assert levels.requested_level("sang ten so hong giay chung nhan quyen so huu nha o") is None
     # Without an explicit level, a provincial citizen gets the local variant first.
@@ -62,3 +64,10 @@ def test_a_commune_qualifier_followed_by_a_remark_groups_too():
     commune = head + " thực hiện tại cấp xã (phải là cán bộ thuộc biên chế của lực lượng Công an)"
     assert levels.base_name(commune) == levels.base_name(head + " (thực hiện tại cấp tỉnh)")
     assert levels.level_of(commune, ["Cấp xã"]) == levels.COMMUNE
+
+
+def test_a_name_missing_a_word_of_its_qualifier_still_groups():
+    # The portal spells one "Ủy ban nhân cấp tỉnh".
+    tinh = "Giải quyết tranh chấp đất đai thuộc thẩm quyền của Chủ tịch Ủy ban nhân cấp tỉnh"
+    xa = "Giải quyết tranh chấp đất đai thuộc thẩm quyền của Chủ tịch Ủy ban nhân dân cấp xã"
+    assert levels.base_name(tinh) == levels.base_name(xa)

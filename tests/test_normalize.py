@@ -499,6 +499,9 @@ def test_expand_contextual(text, expected):
         ("lead the way", "lead the way"),  # a model name alone is not a motorbike
         ("mới mua lại chiếc xe máy cũ", "mới mua lại chiếc xe máy sang tên xe cũ"),
         ("mua xe mới", "mua xe mới"),  # a new vehicle is a first registration
+        ("nhập khẩu cho bé vào hộ bố", "nhập khẩu cho bé đăng ký thường trú vào hộ bố"),
+        ("hàng nhập khẩu", "hàng nhập khẩu"),  # goods are imported
+        ("xóa thế chấp sổ đỏ", "xóa thế chấp biện pháp bảo đảm sổ đỏ giấy chứng nhận quyền sử dụng đất"),
         # A bare number joins a phrase; a code containing digits does not.
         ("mã 2b thành viên", "mã 2b thành viên"),
     ],

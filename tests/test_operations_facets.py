@@ -8,7 +8,7 @@ from knowledge_base.facets import (ABROAD, DOMESTIC, IN_PERSON, ONLINE, age_fit,
 from knowledge_base.levels import base_name
 from knowledge_base.normalize import normalize_query
 from knowledge_base.operations import (AMEND, CANCEL, CERTIFY, EXCHANGE, EXTEND, FOUND, LOCK, RECUR, REISSUE, RELAPSE,
-                                       REREGISTER, RESTORE, REVIEW, REVOKE, SUSPEND, UNLOCK, head_operations,
+                                       REPAIR, REREGISTER, RESTORE, REVIEW, REVOKE, SUSPEND, UNLOCK, head_operations,
                                        message_operations, name_operations, operation_features,
                                        without_operation_words)
 
@@ -32,6 +32,7 @@ def folded(text: str) -> str:
     ("Phúc khảo bài thi chứng chỉ đại lý bảo hiểm", {REVIEW}),
     ("Trở lại quốc tịch Việt Nam ở trong nước", {RESTORE}),
     ("Đăng ký thành lập công ty TNHH hai thành viên trở lên", {FOUND}),
+    ("Cấp giấy phép xây dựng sửa chữa, cải tạo đối với công trình cấp III, cấp IV", {REPAIR}),
     ("Đăng ký thường trú", set()),
     ("Giải quyết hưởng chế độ TNLĐ, BNN do thương tật, bệnh tật tái phát", {RELAPSE}),
     ("Cấp giấy phép sử dụng vật liệu nổ công nghiệp", set()),  # "sử dụng" is not "dừng"
@@ -74,6 +75,8 @@ def test_name_operations(name, ops):
     ("xin doi tro giup vien phap ly khac cho minh", AMEND),
     ("Công ty em chuyển trụ sở sang quận khác", AMEND),
     ("nộp hồ sơ rồi mà đổi ý, xin dừng xử lý hồ sơ", CANCEL),
+    ("sửa chữa nâng tầng nhà cũ có phải xin phép không", REPAIR),
+    ("ông mất lâu rồi, giấy tờ thất lạc, sổ hộ tịch của xã cũng không còn", REREGISTER),
 ])
 def test_message_operations(message, op):
     assert op in message_operations(folded(message))
@@ -268,3 +271,15 @@ def test_online_and_in_person_siblings():
 def test_completing_a_file_is_no_amendment():
     assert AMEND not in message_operations(folded("xin phiếu thông tin cư trú để bổ sung hồ sơ xin việc"))
     assert AMEND in message_operations(folded("bổ sung tên cha vào giấy khai sinh"))
+
+
+def test_a_damaged_paper_is_exchanged_unless_a_reissue_is_named():
+    assert message_operations(folded("the can cuoc bi gay, chip hu thi lam lai o dau")) == frozenset({EXCHANGE})
+    assert REISSUE in message_operations(folded("giay phep xay dung bi rach nat, xin cap lai"))
+    assert REISSUE in message_operations(folded("mat the can cuoc, lam lai o dau"))
+
+
+def test_moving_house_is_no_home_visit():
+    from knowledge_base.facets import message_wants_mobile
+    assert not message_wants_mobile(folded("mua nhà mới, muốn chuyển hộ khẩu về nhà mới"))
+    assert message_wants_mobile(folded("cán bộ xã về tận nhà làm khai tử được không"))
