@@ -26,7 +26,7 @@ _MESSAGE_FOREIGN_RE = re.compile(
     r"\b(?:nuoc ngoai|ngoai quoc|yeu to nuoc ngoai|viet kieu|kieu bao|dinh cu|"
     r"visa|thi thuc|ho chieu nuoc ngoai|quoc tich (?!viet|vn\b)\w+|"
     rf"(?:nguoi|chong|vo|ba|me|bo|cha|bo me|ong|ba|con) (?:quoc tich )?(?:{_PEOPLE})(?! (?:dong|chinh|khoa|ban|nhat|nuoi|luat|ly|nhan))|"
-    rf"(?:o|ben|song o|song ben) (?:{_PEOPLE})|(?:tu|tai) (?!phap\b)(?:{_COUNTRIES})|"
+    rf"(?:o|ben|song o|song ben) (?:{_PEOPLE})|(?:tu|tai) (?!phap\b)(?:{_COUNTRIES})|cua (?!phap luat)(?:{_COUNTRIES})|"
     rf"nuoc (?:{_COUNTRIES}))\b"
 )
 # "... ở nước ngoài" at the end of a name says where the applicant lives ("Thôi quốc tịch Việt Nam ở
@@ -153,7 +153,7 @@ def audience_fit(from_organisation: bool, serves: tuple[bool, bool]) -> float:
 
 
 # Age: "con 10 tuổi", "bé 4 tuổi", "cháu mới sinh" against "dưới 14 tuổi", "từ đủ 14 tuổi trở lên".
-_MESSAGE_AGE_RE = re.compile(r"\b(\d{1,3}) ?(?:tuoi|t)\b")
+_MESSAGE_AGE_RE = re.compile(r"\b(duoi |tren |chua du |chua den )?(\d{1,3}) ?(?:tuoi|t)\b")
 _MESSAGE_MONTHS_RE = re.compile(r"\b\d{1,2} ?thang tuoi\b|\b(?:so sinh|moi sinh|moi de|vua sinh|vua de)\b")
 _NAME_UNDER_RE = re.compile(r"\bduoi (\d{1,3}) tuoi\b")
 _NAME_FROM_RE = re.compile(r"\b(?:tu du|tu|du|tren) (\d{1,3}) tuoi\b")
@@ -164,8 +164,10 @@ def message_age(folded: str) -> int | None:
     if _MESSAGE_MONTHS_RE.search(folded):
         return 0
     match = _MESSAGE_AGE_RE.search(folded)
-    if match and int(match.group(1)) <= 120:
-        return int(match.group(1))
+    if match and int(match.group(2)) <= 120:
+        # "dưới 14 tuổi" is at most 13, "trên 14 tuổi" at least 15: the bound itself is not the age.
+        shift = {"duoi ": -1, "chua du ": -1, "chua den ": -1, "tren ": 1}.get(match.group(1) or "", 0)
+        return max(0, int(match.group(2)) + shift)
     return None
 
 

@@ -66,7 +66,8 @@ def level_of(name: str, levels: tuple[str, ...] | list[str]) -> str:
 
 _LEVEL_INTENT = [
     # "cán bộ công an" is a police officer, not the Ministry ("Bộ Công an").
-    (CENTRAL, re.compile(r"\b(trung uong|(?<!can )bo cong an|cuc quan ly|cap bo|o bo|tai bo|tai cuc|len cuc|len bo)\b")),
+    (CENTRAL, re.compile(r"\b(trung uong|(?<!can )bo cong an|cuc quan ly|cap bo|o bo|tai bo|tai cuc|len cuc|len bo|"
+                         r"bo truong)\b")),
     # "Sở Tư pháp", "Sở Xây dựng"... by name: folded, "sở" is also "sổ" and "số" ("sổ hồng", "quyền sở hữu").
     (PROVINCE, re.compile(r"\b(cap tinh|o tinh|tai tinh|len tinh|cong an tinh|ubnd tinh|uy ban tinh|"
                           r"uy ban nhan dan tinh|chu tich tinh|phong quan ly xuat nhap canh|"

@@ -353,7 +353,8 @@ class ProcedureSearch:
         def fits(row: int, f: dict[str, float]) -> bool:
             operation = bool(asked & self._name_ops[row]) if asked else not self._head_ops[row]
             return (operation and f["age_fit"] != 0.0 and f["residence_fit"] != 0.0 and f["grade_fit"] != 0.0
-                    and (not check_foreign or f["foreign_fit"] != 0.0) and (wanted is None or self.index.variant_levels[row] == wanted)
+                    and (not check_foreign or f["foreign_fit"] != 0.0)
+                    and (wanted is None or self.index.variant_levels[row] == wanted)
                     and (channel is None or self._channels[row] in (None, channel)))
 
         def asked_for_own_words(row: int, other: int) -> bool:

@@ -41,6 +41,7 @@ def test_requested_level_and_preference():
     assert levels.requested_level("dia phuong noi toi song") is None
     # The last body named wins over the one the story passed through.
     assert levels.requested_level("hoa giai o xa khong thanh, gio gui don len chu tich ubnd tinh") == levels.PROVINCE
+    assert levels.requested_level("khong dong y quyet dinh cua ubnd tinh, de nghi bo truong giai quyet") == levels.CENTRAL
     # Folded, "sổ" and "sở hữu" read like "sở": they name no department.
     assert levels.requested_level("sang ten so hong giay chung nhan quyen so huu nha o") is None
     # Without an explicit level, a provincial citizen gets the local variant first.

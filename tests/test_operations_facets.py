@@ -129,6 +129,7 @@ def test_plain_questions_ask_for_no_operation_and_features_reward_the_match():
 @pytest.mark.parametrize("message", [
     "chồng em người Hàn muốn đăng ký kết hôn", "vo toi quoc tich phap", "con sinh ben Nhat ve VN",
     "khai sinh có yếu tố nước ngoài", "Việt kiều Mỹ về nước mua nhà",
+    "tôi có bằng lái xe của Úc, muốn đổi sang bằng lái VN",
 ])
 def test_foreign_messages(message):
     assert message_is_foreign(folded(message))
@@ -136,7 +137,7 @@ def test_foreign_messages(message):
 
 @pytest.mark.parametrize("message", [
     "người lao động nghỉ việc rút bhxh", "đăng ký kết hôn ở xã", "làm hộ chiếu lần đầu",
-    "người pháp luật quy định", "",
+    "người pháp luật quy định", "", "theo quy định của pháp luật thì sao",
     # Travelling abroad is no foreign element of the procedure (tem AB, giấy thông hành).
     "cơ quan cử tôi sang Lào công tác, dán tem AB thế nào",
 ])
@@ -186,6 +187,9 @@ def test_ethnic_groups_and_provinces_are_not_foreign(message):
     ("lam can cuoc cho tre so sinh", 0),
     ("lam can cuoc o dau", None),
     ("nop ho so luc 10 gio", None),
+    # A bound is not the age: "dưới 14 tuổi" is at most 13.
+    ("lam can cuoc cho be duoi 14 tuoi", 13),
+    ("tre tren 14 tuoi lam can cuoc", 15),
 ])
 def test_message_age(message, age):
     assert message_age(message) == age
