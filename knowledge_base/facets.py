@@ -92,6 +92,17 @@ def audience_kinds(folded_audience: str) -> tuple[bool, bool]:
             any(k in folded_audience for k in _PERSON_AUDIENCE))
 
 
+def _first_stated(folded: str, *choices: tuple[re.Pattern, str]) -> str | None:
+    """The value of the first (pattern, value) choice the text states, else None."""
+    return next((value for pattern, value in choices if pattern.search(folded)), None)
+
+
+def _one_stated(folded: str, first: tuple[re.Pattern, str], second: tuple[re.Pattern, str]) -> str | None:
+    """The value of whichever of two choices the text states; None when it states neither or both."""
+    said = [value for pattern, value in (first, second) if pattern.search(folded)]
+    return said[0] if len(said) == 1 else None
+
+
 # Online or in person: some procedures come as a pair, "... trực tuyến toàn trình" and "... một phần
 # hoặc trực tiếp" (vehicle registration), "... qua Trang thông tin điện tử" and "... bằng Phiếu".
 ONLINE, IN_PERSON = "online", "in_person"
@@ -105,20 +116,13 @@ _MESSAGE_IN_PERSON_RE = re.compile(r"\b(?:truc tiep|nop giay|ho so giay|ban giay
 
 def name_channel(folded_name: str) -> str | None:
     """ONLINE or IN_PERSON when the name says how it is submitted, else None."""
-    if _NAME_ONLINE_RE.search(folded_name):
-        return ONLINE
-    if _NAME_IN_PERSON_RE.search(folded_name):
-        return IN_PERSON
-    return None
+    return _first_stated(folded_name, (_NAME_ONLINE_RE, ONLINE), (_NAME_IN_PERSON_RE, IN_PERSON))
 
 
 def message_channel(folded: str) -> str | None:
     """ONLINE or IN_PERSON when the message says how the citizen wants to submit (None if silent
     or both)."""
-    online, in_person = bool(_MESSAGE_ONLINE_RE.search(folded)), bool(_MESSAGE_IN_PERSON_RE.search(folded))
-    if online == in_person:
-        return None
-    return ONLINE if online else IN_PERSON
+    return _one_stated(folded, (_MESSAGE_ONLINE_RE, ONLINE), (_MESSAGE_IN_PERSON_RE, IN_PERSON))
 
 
 def message_wants_mobile(folded: str) -> bool:
@@ -218,20 +222,12 @@ _NAME_DOMESTIC_RE = re.compile(r"\b(?:o trong nuoc|con nuoi trong nuoc)\b")
 def message_residence(folded: str) -> str | None:
     """Where the message says the applicant lives: ABROAD, DOMESTIC or None when it does not say
     (or says both, as in "đang sống ở Đức, muốn về nước")."""
-    abroad = bool(_MESSAGE_ABROAD_RE.search(folded))
-    domestic = bool(_MESSAGE_DOMESTIC_RE.search(folded))
-    if abroad == domestic:
-        return None
-    return ABROAD if abroad else DOMESTIC
+    return _one_stated(folded, (_MESSAGE_ABROAD_RE, ABROAD), (_MESSAGE_DOMESTIC_RE, DOMESTIC))
 
 
 def name_residence(folded_name: str) -> str | None:
     """Where a procedure's applicant lives, when its name says so."""
-    if _NAME_ABROAD_RE.search(folded_name):
-        return ABROAD
-    if _NAME_DOMESTIC_RE.search(folded_name):
-        return DOMESTIC
-    return None
+    return _first_stated(folded_name, (_NAME_ABROAD_RE, ABROAD), (_NAME_DOMESTIC_RE, DOMESTIC))
 
 
 def residence_fit(message: str | None, name: str | None) -> float:

@@ -126,7 +126,7 @@ class ProcedureSearch:
         self._grades = [name_grades(name) for name in base_names]
         self._mobile_rows = [row for row, mobile in enumerate(self._mobile) if mobile]
         self._sibling_keys = [sibling_key(name) for name in base_names]
-        self._channels = [name_channel(fold_accents(p.name).lower()) for p in index.procedures]
+        self._channels = [name_channel(name) for name in base_names]
         # Each procedure's passage vectors, to score candidates the dense neighbours did not reach.
         self._passages: dict[int, list[int]] = {}
         if self.use_dense:
@@ -364,14 +364,15 @@ class ProcedureSearch:
             return bool(own & query_words)
 
         order = sorted(range(len(scored)), key=lambda i: -scored[i][1])[:SIBLING_SPAN]
+        fitting = {i: fits(scored[i][0], scored[i][2]) for i in order}
         out, settled = list(scored), set()
         for pos, i in enumerate(order):
             row, _, f = scored[i]
-            if i in settled or fits(row, f):
+            if i in settled or fitting[i]:
                 continue
             for j in order[pos + 1:]:
                 other, _, other_f = scored[j]
-                if (j not in settled and fits(other, other_f)
+                if (j not in settled and fitting[j]
                         and self._name_overlap(row, other) >= SIBLING_OVERLAP
                         and not asked_for_own_words(row, other)):
                     out[i], out[j] = (row, scored[j][1], f), (other, scored[i][1], other_f)
