@@ -266,3 +266,28 @@ def grade_fit(message: frozenset[str], name: frozenset[str]) -> float:
     if not message or not name:
         return 0.5
     return 1.0 if message & name else 0.0
+
+
+# Direction of a crossing: goods in or out ("nhập khẩu" / "xuất khẩu"), people or ships in or out
+# ("nhập cảnh" / "xuất cảnh"). Sibling names differ by that word alone ("Cấp phép nhập khẩu giống
+# cây trồng ..." / "Cấp phép xuất khẩu ..."); "xuất nhập khẩu" states both.
+_DIRECTION_PAIRS = (("nhap khau", "xuat khau"), ("nhap canh", "xuat canh"))
+_DIRECTION_RE = {word: re.compile(rf"\b{word}\b") for pair in _DIRECTION_PAIRS for word in pair}
+_BOTH_DIRECTIONS_RE = re.compile(r"\bxuat,? nhap (khau|canh)\b")
+
+
+def stated_directions(folded: str) -> frozenset[str]:
+    """The crossing directions a name or message states ("xuất nhập khẩu" states both)."""
+    stated = {word for word, rx in _DIRECTION_RE.items() if rx.search(folded)}
+    for match in _BOTH_DIRECTIONS_RE.finditer(folded):
+        stated.update((f"nhap {match.group(1)}", f"xuat {match.group(1)}"))
+    return frozenset(stated)
+
+
+def direction_contradicts(message: frozenset[str], name: frozenset[str]) -> bool:
+    """True when the message asks one way only and the name states only the other."""
+    for one, other in _DIRECTION_PAIRS:
+        for asked, opposite in ((one, other), (other, one)):
+            if asked in message and opposite not in message and opposite in name and asked not in name:
+                return True
+    return False

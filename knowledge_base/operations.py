@@ -22,7 +22,7 @@ _NAME_PATTERNS = {
     REISSUE: r"cap lai|phuc hoi|khoi phuc|cap ban sao trich luc",
     EXCHANGE: r"cap doi|doi (?:giay|the|bang|so|chung|ho chieu|tem)|chuyen doi",
     EXTEND: r"gia han",
-    AMEND: r"dieu chinh|thay doi|sua doi|bo sung|cai chinh|cap nhat|dinh chinh",
+    AMEND: r"dieu chinh|thay doi|sua doi|sua loi|bo sung|cai chinh|cap nhat|dinh chinh",
     REVOKE: r"thu hoi|tuoc",
     CANCEL: r"xoa|cham dut|huy bo|huy (?:giay|ket qua|dang ky|viec|bo)|giai the|thoi quoc tich|(?<!tam )ngung|"
             r"dung thuc hien",
@@ -38,8 +38,8 @@ _NAME_PATTERNS = {
     UNLOCK: r"mo khoa (?:can cuoc|tai khoan)|kich hoat tai khoan \(?da khoa",
     # Only names that begin with it certify; "cấp bản sao có chứng thực" issues a copy.
     CERTIFY: r"^chung thuc",
-    # Nationality given up earlier and taken back.
-    RESTORE: r"tro lai quoc tich",
+    # Nationality given up earlier and taken back; a passport reported lost and found again.
+    RESTORE: r"tro lai quoc tich|khoi phuc gia tri",
     # A company, branch or cooperative set up ("Đăng ký thành lập công ty TNHH ...").
     FOUND: r"thanh lap",
     # Building permits for repairs and alterations, beside those for new works.
@@ -76,7 +76,7 @@ _MESSAGE_PATTERNS = {
     LOCK: r"(?<!mo )(?<!bi )(?<!da )khoa (?:tam thoi )?(?:can cuoc|cccd|tai khoan|tk|vneid|dinh danh)|tam khoa",
     UNLOCK: r"mo khoa|(?:tai khoan|tk|vneid|can cuoc|dinh danh)(?: dien tu)? (?:bi|da bi) khoa|mo lai (?:tai khoan|tk|vneid)|"
             r"da khoa (?:can cuoc|cccd|tai khoan|tk|vneid|dinh danh)",
-    RESTORE: r"(?:tro lai|xin lai|lay lai|nhap lai|khoi phuc|co lai) quoc tich",
+    RESTORE: r"(?:tro lai|xin lai|lay lai|nhap lai|khoi phuc|co lai) quoc tich|khoi phuc gia tri",
     # Set up already ("công ty mới thành lập") is the company's age, not the request.
     FOUND: r"(?<!moi )(?<!vua )(?<!da )(?<!duoc )thanh lap",
     REPAIR: r"sua chua|cai tao|nang tang|coi noi|sua lai nha|sua nha",
@@ -88,6 +88,8 @@ _MESSAGE_PATTERNS = {
 
 _NAME_RE = {op: re.compile(rf"\b(?:{p})\b") for op, p in _NAME_PATTERNS.items()}
 _LOSS_RE = re.compile(r"\b(?:cap lai|bi mat|danh mat|mat (?:giay|the|bang|so|ho chieu|ca vet|cavet)|that lac|bi trom)\b")
+_FOUND_AGAIN_RE = re.compile(r"\b(?:tim thay|tim lai duoc|tim duoc)\b")
+_NEW_ONE_RE = re.compile(r"\b(?:lam moi|cap moi|xin moi|lam cai moi|lam quyen moi|doi moi)\b")
 _MESSAGE_RE = {op: re.compile(rf"\b(?:{p})\b") for op, p in _MESSAGE_PATTERNS.items()}
 
 
@@ -118,6 +120,13 @@ def head_operations(folded_name: str) -> frozenset[str]:
 def message_operations(folded_message: str) -> frozenset[str]:
     """Operations a citizen's message asks for (empty when it only asks how to get something)."""
     ops = {op for op, rx in _MESSAGE_RE.items() if rx.search(folded_message)}
+    if _FOUND_AGAIN_RE.search(folded_message) and _LOSS_RE.search(folded_message):
+        # "mất hộ chiếu ... giờ lại tìm thấy": the lost paper is back; it is not replaced.
+        ops.add(RESTORE)
+        ops.discard(REISSUE)
+    if EXTEND in ops and _NEW_ONE_RE.search(folded_message):
+        # "hộ chiếu hết hạn, làm mới": an expired paper is replaced by a new one, not extended.
+        ops.discard(EXTEND)
     if REREGISTER in ops:
         # The register itself is gone: no copy can be issued from it, the event is registered again.
         ops.discard(REISSUE)

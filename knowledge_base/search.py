@@ -27,10 +27,10 @@ from knowledge_base.normalize import normalize_query
 from knowledge_base.cues import message_cues, without_question_phrases
 from knowledge_base.diacritics import encoder_text
 from knowledge_base.facets import (FOREIGN_NAME_PHRASE, MOBILE_NAME_PHRASE, age_fit, audience_fit, audience_kinds,
-                                   foreign_fit, grade_fit, message_age, message_from_organisation, message_grades,
+                                   direction_contradicts, foreign_fit, grade_fit, message_age, message_from_organisation, message_grades,
                                    message_channel, message_is_foreign, message_residence, message_wants_mobile,
                                    name_age_range, name_channel, name_grades, name_is_foreign, name_is_mobile,
-                                   name_residence, residence_fit, sibling_key)
+                                   name_residence, residence_fit, sibling_key, stated_directions)
 from knowledge_base.normalize import fold_accents
 from knowledge_base.operations import (head_operations, message_operations, name_operations, operation_features,
                                        without_operation_words)
@@ -127,6 +127,7 @@ class ProcedureSearch:
         self._mobile_rows = [row for row, mobile in enumerate(self._mobile) if mobile]
         self._sibling_keys = [sibling_key(name) for name in base_names]
         self._channels = [name_channel(name) for name in base_names]
+        self._directions = [stated_directions(name) for name in base_names]
         # Each procedure's passage vectors, to score candidates the dense neighbours did not reach.
         self._passages: dict[int, list[int]] = {}
         if self.use_dense:
@@ -279,6 +280,7 @@ class ProcedureSearch:
         context = {
             "norm": norm, "wanted_level": wanted, "facets": (foreign, mobile), "operations": asked_ops,
             "channel": message_channel(query_folded), "residence": residence,
+            "directions": stated_directions(query_folded),
             "query_known": (sum(1 for t in known if t in self._known_terms) / len(known)) if known else 0.0,
         }
         return candidates, feats, context
@@ -342,9 +344,11 @@ class ProcedureSearch:
         ("Thu hồi giấy phép hoạt động ..." for "xin giấy phép hoạt động ..."); an age, residence or
         construction grade outside the message's ("dưới 14 tuổi" for a child of 15); a level other
         than the one the message names; in person when the message wants it online, or the
-        reverse. The fused score weighs these against everything else; between siblings they are
-        what tells them apart."""
-        asked, wanted, channel = ctx["operations"], ctx["wanted_level"], ctx["channel"]
+        reverse; goods or people crossing the other way ("xuất khẩu" for "nhập khẩu"). The fused
+        score weighs these against everything else; between siblings they are what tells them
+        apart."""
+        asked, wanted, channel, directions = (ctx["operations"], ctx["wanted_level"], ctx["channel"],
+                                              ctx["directions"])
         # Living abroad reads as a foreign element too; where the message says where the applicant
         # lives, residence decides and the foreign element does not.
         check_foreign = ctx["residence"] is None
@@ -355,7 +359,8 @@ class ProcedureSearch:
             return (operation and f["age_fit"] != 0.0 and f["residence_fit"] != 0.0 and f["grade_fit"] != 0.0
                     and (not check_foreign or f["foreign_fit"] != 0.0)
                     and (wanted is None or self.index.variant_levels[row] == wanted)
-                    and (channel is None or self._channels[row] in (None, channel)))
+                    and (channel is None or self._channels[row] in (None, channel))
+                    and not direction_contradicts(directions, self._directions[row]))
 
         def asked_for_own_words(row: int, other: int) -> bool:
             # "ghi chú ly hôn": "ghi vào sổ hộ tịch việc ly hôn, hủy việc kết hôn" names what was

@@ -287,3 +287,28 @@ def test_moving_house_is_no_home_visit():
     from knowledge_base.facets import message_wants_mobile
     assert not message_wants_mobile(folded("mua nhà mới, muốn chuyển hộ khẩu về nhà mới"))
     assert message_wants_mobile(folded("cán bộ xã về tận nhà làm khai tử được không"))
+
+
+def test_a_lost_paper_found_again_is_restored_not_reissued():
+    assert message_operations(folded("Đã trình báo mất hộ chiếu rồi nhưng giờ lại tìm thấy, dùng lại được không")) == \
+        frozenset({RESTORE})
+    assert message_operations(folded("em không tìm được thủ tục làm hộ chiếu")) == frozenset()
+    assert RESTORE in name_operations(folded("Khôi phục giá trị sử dụng hộ chiếu phổ thông"))
+
+
+def test_an_expired_paper_made_anew_is_not_extended():
+    assert EXTEND not in message_operations(folded("hộ chiếu hết hạn rồi, làm mới ở đâu"))
+    assert EXTEND in message_operations(folded("giấy phép hết hạn thì gia hạn thế nào"))
+    assert AMEND in name_operations(folded("Sửa lỗi sai sót trong giao dịch"))
+
+
+def test_crossing_directions_contradict_only_the_other_way():
+    from knowledge_base.facets import direction_contradicts, stated_directions
+    asked = stated_directions(folded("nhập khẩu hạt giống lúa để khảo nghiệm"))
+    assert direction_contradicts(asked, stated_directions(folded("Cấp phép xuất khẩu giống cây trồng")))
+    assert not direction_contradicts(asked, stated_directions(folded("Cấp phép nhập khẩu giống cây trồng")))
+    assert not direction_contradicts(asked, stated_directions(folded("Thủ tục hải quan hàng xuất nhập khẩu")))
+    # A message naming both ways ("phòng xuất nhập cảnh") contradicts nothing.
+    both = stated_directions(folded("làm ở phòng xuất nhập cảnh"))
+    assert both == frozenset({"nhap canh", "xuat canh"})
+    assert not direction_contradicts(both, stated_directions(folded("Tàu biển nhập cảnh")))
