@@ -531,6 +531,9 @@ COLLOQUIAL_TERMS: dict[str, str] = _merge(
         "passport": "hộ chiếu",
         "pasport": "hộ chiếu",
         "visa": "thị thực",
+        # electronic visa, typed as one word or hyphenated ("e-visa" is the phrase "e visa")
+        "evisa": "thị thực điện tử",
+        "e visa": "thị thực điện tử",
         # "mở công ty" is how founders say "thành lập"
         "mở công ty": "thành lập công ty",
         "mo cong ty": "thành lập công ty",

@@ -379,7 +379,9 @@ class ProcedureSearch:
                 other, _, other_f = scored[j]
                 if (j not in settled and fitting[j]
                         and self._name_overlap(row, other) >= SIBLING_OVERLAP
-                        and not asked_for_own_words(row, other)):
+                        # The other direction is never what was asked, whatever words it shares.
+                        and (direction_contradicts(directions, self._directions[row])
+                             or not asked_for_own_words(row, other))):
                     out[i], out[j] = (row, scored[j][1], f), (other, scored[i][1], other_f)
                     settled.update((i, j))
                     break
