@@ -562,6 +562,16 @@ COLLOQUIAL_TERMS: dict[str, str] = _merge(
            for whom in ("cho bé", "cho be", "cho con", "cho vợ", "cho vo", "cho chồng", "cho chong", "cho mẹ",
                         "cho me", "cho bố", "cho bo", "cho cháu", "cho chau", "vào hộ", "vao ho", "vào nhà",
                         "vao nha", "về nhà", "ve nha")},
+        # residential land: "thổ cư" is the everyday word for "đất ở"; turning farmland into it
+        # ("lên thổ cư", "lên đất ở") is a change of land use purpose
+        "thổ cư": "đất ở",
+        "tho cu": "đất ở",
+        **{f"{verb} {land}": "chuyển mục đích sử dụng đất"
+           for verb in ("lên", "len")
+           for land in ("thổ cư", "tho cu", "đất ở", "dat o")},
+        # sick leave paid by social insurance is the "chế độ ốm đau"
+        "nghỉ ốm": "chế độ ốm đau",
+        "nghi om": "chế độ ốm đau",
         # getting married, as couples say it
         "sắp cưới": "kết hôn",
         "sap cuoi": "kết hôn",

@@ -502,6 +502,9 @@ def test_expand_contextual(text, expected):
         ("nhập khẩu cho bé vào hộ bố", "nhập khẩu cho bé đăng ký thường trú vào hộ bố"),
         ("hàng nhập khẩu", "hàng nhập khẩu"),  # goods are imported
         ("xóa thế chấp sổ đỏ", "xóa thế chấp biện pháp bảo đảm sổ đỏ giấy chứng nhận quyền sử dụng đất"),
+        ("chuyển đất vườn lên thổ cư", "chuyển đất vườn lên thổ cư chuyển mục đích sử dụng đất"),
+        ("bán đất thổ cư", "bán đất thổ cư đất ở"),
+        ("nghỉ ốm 5 ngày", "nghỉ ốm chế độ ốm đau 5 ngày"),
         # A bare number joins a phrase; a code containing digits does not.
         ("mã 2b thành viên", "mã 2b thành viên"),
     ],
