@@ -291,3 +291,21 @@ def direction_contradicts(message: frozenset[str], name: frozenset[str]) -> bool
             if asked in message and opposite not in message and opposite in name and asked not in name:
                 return True
     return False
+
+
+# A birth registered already: "bé đã có giấy khai sinh", "giấy khai sinh để trống phần cha". Then
+# no procedure that registers the birth ("Đăng ký khai sinh ...", "... kết hợp nhận cha, mẹ, con")
+# is what the family needs; recognising the father is "đăng ký nhận cha, mẹ, con" alone.
+_BIRTH_REGISTERED_RE = re.compile(
+    r"\b(?:da (?:co|lam|dang ky|duoc cap) (?:giay )?khai sinh|"
+    r"khai sinh (?:\w+ ){0,3}(?:de trong|bo trong|khong co ten|thieu ten|chua co ten))\b"
+)
+_NAME_REGISTERS_BIRTH_RE = re.compile(r"^(?:thu tuc )?dang ky khai sinh\b")
+
+
+def message_birth_registered(folded: str) -> bool:
+    return bool(_BIRTH_REGISTERED_RE.search(folded))
+
+
+def name_registers_birth(folded_name: str) -> bool:
+    return bool(_NAME_REGISTERS_BIRTH_RE.search(folded_name))

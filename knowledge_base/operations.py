@@ -78,7 +78,7 @@ _MESSAGE_PATTERNS = {
             r"da khoa (?:can cuoc|cccd|tai khoan|tk|vneid|dinh danh)",
     RESTORE: r"(?:tro lai|xin lai|lay lai|nhap lai|khoi phuc|co lai) quoc tich|khoi phuc gia tri",
     # Set up already ("công ty mới thành lập") is the company's age, not the request.
-    FOUND: r"(?<!moi )(?<!vua )(?<!da )(?<!duoc )thanh lap",
+    FOUND: r"(?<!moi )(?<!vua )(?<!da )(?<!duoc )(?<!duoc cho phep )thanh lap",
     REPAIR: r"sua chua|cai tao|nang tang|coi noi|sua lai nha|sua nha",
     # Citizens say "công chứng" for the chứng thực done at the commune. Not when it is done
     # already ("đã công chứng hợp đồng"), a copy that has it ("bản sao có chứng thực") or the

@@ -30,7 +30,8 @@ from knowledge_base.facets import (FOREIGN_NAME_PHRASE, MOBILE_NAME_PHRASE, age_
                                    direction_contradicts, foreign_fit, grade_fit, message_age, message_from_organisation, message_grades,
                                    message_channel, message_is_foreign, message_residence, message_wants_mobile,
                                    name_age_range, name_channel, name_grades, name_is_foreign, name_is_mobile,
-                                   name_residence, residence_fit, sibling_key, stated_directions)
+                                   message_birth_registered, name_registers_birth, name_residence, residence_fit,
+                                   sibling_key, stated_directions)
 from knowledge_base.normalize import fold_accents
 from knowledge_base.operations import (head_operations, message_operations, name_operations, operation_features,
                                        without_operation_words)
@@ -128,6 +129,7 @@ class ProcedureSearch:
         self._sibling_keys = [sibling_key(name) for name in base_names]
         self._channels = [name_channel(name) for name in base_names]
         self._directions = [stated_directions(name) for name in base_names]
+        self._registers_birth = [name_registers_birth(name) for name in base_names]
         # Each procedure's passage vectors, to score candidates the dense neighbours did not reach.
         self._passages: dict[int, list[int]] = {}
         if self.use_dense:
@@ -280,7 +282,7 @@ class ProcedureSearch:
         context = {
             "norm": norm, "wanted_level": wanted, "facets": (foreign, mobile), "operations": asked_ops,
             "channel": message_channel(query_folded), "residence": residence,
-            "directions": stated_directions(query_folded),
+            "directions": stated_directions(query_folded), "birth_registered": message_birth_registered(query_folded),
             "query_known": (sum(1 for t in known if t in self._known_terms) / len(known)) if known else 0.0,
         }
         return candidates, feats, context
@@ -344,7 +346,8 @@ class ProcedureSearch:
         ("Thu hồi giấy phép hoạt động ..." for "xin giấy phép hoạt động ..."); an age, residence or
         construction grade outside the message's ("dưới 14 tuổi" for a child of 15); a level other
         than the one the message names; in person when the message wants it online, or the
-        reverse; goods or people crossing the other way ("xuất khẩu" for "nhập khẩu"). The fused
+        reverse; goods or people crossing the other way ("xuất khẩu" for "nhập khẩu"); registering a
+        birth the message says is registered already. The fused
         score weighs these against everything else; between siblings they are what tells them
         apart."""
         asked, wanted, channel, directions = (ctx["operations"], ctx["wanted_level"], ctx["channel"],
@@ -354,13 +357,19 @@ class ProcedureSearch:
         check_foreign = ctx["residence"] is None
         query_words = set(ctx["norm"].folded_tokens)
 
+        def settled_otherwise(row: int) -> bool:
+            # Contradictions no shared word can undo: goods or people crossing the other way, a
+            # birth registered again.
+            return (direction_contradicts(directions, self._directions[row])
+                    or (ctx["birth_registered"] and self._registers_birth[row]))
+
         def fits(row: int, f: dict[str, float]) -> bool:
             operation = bool(asked & self._name_ops[row]) if asked else not self._head_ops[row]
             return (operation and f["age_fit"] != 0.0 and f["residence_fit"] != 0.0 and f["grade_fit"] != 0.0
                     and (not check_foreign or f["foreign_fit"] != 0.0)
                     and (wanted is None or self.index.variant_levels[row] == wanted)
                     and (channel is None or self._channels[row] in (None, channel))
-                    and not direction_contradicts(directions, self._directions[row]))
+                    and not settled_otherwise(row))
 
         def asked_for_own_words(row: int, other: int) -> bool:
             # "ghi chú ly hôn": "ghi vào sổ hộ tịch việc ly hôn, hủy việc kết hôn" names what was
@@ -379,9 +388,7 @@ class ProcedureSearch:
                 other, _, other_f = scored[j]
                 if (j not in settled and fitting[j]
                         and self._name_overlap(row, other) >= SIBLING_OVERLAP
-                        # The other direction is never what was asked, whatever words it shares.
-                        and (direction_contradicts(directions, self._directions[row])
-                             or not asked_for_own_words(row, other))):
+                        and (settled_otherwise(row) or not asked_for_own_words(row, other))):
                     out[i], out[j] = (row, scored[j][1], f), (other, scored[i][1], other_f)
                     settled.update((i, j))
                     break

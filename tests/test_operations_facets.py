@@ -89,6 +89,8 @@ def test_setting_up_is_the_plain_procedure():
 
 def test_a_company_set_up_already_asks_for_no_founding():
     assert FOUND not in message_operations(folded("công ty mới thành lập cần đăng ký thuế thế nào"))
+    assert FOUND not in message_operations(folded("văn phòng mới được cho phép thành lập, giờ đăng ký hoạt động"))
+    assert FOUND in message_operations(folded("xin cho phép thành lập văn phòng giám định"))
 
 
 @pytest.mark.parametrize("message", ["đã công chứng hợp đồng rồi, giờ sang tên sổ đỏ", "mở văn phòng công chứng",
@@ -312,3 +314,13 @@ def test_crossing_directions_contradict_only_the_other_way():
     both = stated_directions(folded("làm ở phòng xuất nhập cảnh"))
     assert both == frozenset({"nhap canh", "xuat canh"})
     assert not direction_contradicts(both, stated_directions(folded("Tàu biển nhập cảnh")))
+
+
+def test_a_birth_registered_already_is_not_registered_again():
+    from knowledge_base.facets import message_birth_registered, name_registers_birth
+    assert message_birth_registered(folded("cháu đã 5 tuổi, đã có giấy khai sinh nhưng để trống phần cha"))
+    assert message_birth_registered(folded("giay khai sinh cua be de trong phan ten cha"))
+    assert not message_birth_registered(folded("sinh con ở nhà, làm giấy khai sinh cần gì"))
+    assert name_registers_birth(folded("Thủ tục đăng ký khai sinh kết hợp đăng ký nhận cha, mẹ, con"))
+    assert not name_registers_birth(folded("Thủ tục đăng ký nhận cha, mẹ, con"))
+    assert not name_registers_birth(folded("Thủ tục đăng ký lại khai sinh"))
