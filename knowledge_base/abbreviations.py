@@ -569,6 +569,11 @@ COLLOQUIAL_TERMS: dict[str, str] = _merge(
         **{f"{verb} {land}": "chuyển mục đích sử dụng đất"
            for verb in ("lên", "len")
            for land in ("thổ cư", "tho cu", "đất ở", "dat o")},
+        # plots merged into one certificate: "gộp 2 thửa" is the catalog's "hợp thửa"
+        **{f"{verb} {count}{plot}": "hợp thửa"
+           for verb in ("gộp", "gop")
+           for count in ("", "2 ", "hai ", "các ", "cac ")
+           for plot in ("thửa", "thua", "mảnh đất", "manh dat", "mảnh", "manh")},
         # sick leave paid by social insurance is the "chế độ ốm đau"
         "nghỉ ốm": "chế độ ốm đau",
         "nghi om": "chế độ ốm đau",
