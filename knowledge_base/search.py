@@ -27,11 +27,11 @@ from knowledge_base.normalize import normalize_query
 from knowledge_base.cues import message_cues, without_question_phrases
 from knowledge_base.diacritics import encoder_text
 from knowledge_base.facets import (FOREIGN_NAME_PHRASE, MOBILE_NAME_PHRASE, age_fit, audience_fit, audience_kinds,
-                                   direction_contradicts, foreign_fit, grade_fit, message_age, message_from_organisation, message_grades,
-                                   message_channel, message_is_foreign, message_residence, message_wants_mobile,
-                                   name_age_range, name_channel, name_grades, name_is_foreign, name_is_mobile,
-                                   message_birth_registered, name_registers_birth, name_residence, residence_fit,
-                                   sibling_key, stated_directions)
+                                   direction_contradicts, foreign_fit, grade_fit, message_age, message_birth_registered,
+                                   message_channel, message_from_organisation, message_grades, message_is_foreign,
+                                   message_residence, message_wants_mobile, name_age_range, name_channel, name_grades,
+                                   name_is_foreign, name_is_mobile, name_registers_birth, name_residence,
+                                   residence_fit, sibling_key, stated_directions)
 from knowledge_base.normalize import fold_accents
 from knowledge_base.operations import (head_operations, message_operations, name_operations, operation_features,
                                        without_operation_words)
@@ -282,7 +282,8 @@ class ProcedureSearch:
         context = {
             "norm": norm, "wanted_level": wanted, "facets": (foreign, mobile), "operations": asked_ops,
             "channel": message_channel(query_folded), "residence": residence,
-            "directions": stated_directions(query_folded), "birth_registered": message_birth_registered(query_folded),
+            "directions": stated_directions(query_folded),
+            "birth_registered": message_birth_registered(query_folded),
             "query_known": (sum(1 for t in known if t in self._known_terms) / len(known)) if known else 0.0,
         }
         return candidates, feats, context
@@ -347,20 +348,18 @@ class ProcedureSearch:
         construction grade outside the message's ("dưới 14 tuổi" for a child of 15); a level other
         than the one the message names; in person when the message wants it online, or the
         reverse; goods or people crossing the other way ("xuất khẩu" for "nhập khẩu"); registering a
-        birth the message says is registered already. The fused
-        score weighs these against everything else; between siblings they are what tells them
-        apart."""
-        asked, wanted, channel, directions = (ctx["operations"], ctx["wanted_level"], ctx["channel"],
-                                              ctx["directions"])
+        birth the message says is registered already. The fused score weighs these against
+        everything else; between siblings they are what tells them apart."""
+        asked, wanted, channel = ctx["operations"], ctx["wanted_level"], ctx["channel"]
         # Living abroad reads as a foreign element too; where the message says where the applicant
         # lives, residence decides and the foreign element does not.
         check_foreign = ctx["residence"] is None
         query_words = set(ctx["norm"].folded_tokens)
 
-        def settled_otherwise(row: int) -> bool:
+        def contradicts_outright(row: int) -> bool:
             # Contradictions no shared word can undo: goods or people crossing the other way, a
             # birth registered again.
-            return (direction_contradicts(directions, self._directions[row])
+            return (direction_contradicts(ctx["directions"], self._directions[row])
                     or (ctx["birth_registered"] and self._registers_birth[row]))
 
         def fits(row: int, f: dict[str, float]) -> bool:
@@ -369,7 +368,7 @@ class ProcedureSearch:
                     and (not check_foreign or f["foreign_fit"] != 0.0)
                     and (wanted is None or self.index.variant_levels[row] == wanted)
                     and (channel is None or self._channels[row] in (None, channel))
-                    and not settled_otherwise(row))
+                    and not contradicts_outright(row))
 
         def asked_for_own_words(row: int, other: int) -> bool:
             # "ghi chú ly hôn": "ghi vào sổ hộ tịch việc ly hôn, hủy việc kết hôn" names what was
@@ -388,7 +387,7 @@ class ProcedureSearch:
                 other, _, other_f = scored[j]
                 if (j not in settled and fitting[j]
                         and self._name_overlap(row, other) >= SIBLING_OVERLAP
-                        and (settled_otherwise(row) or not asked_for_own_words(row, other))):
+                        and (contradicts_outright(row) or not asked_for_own_words(row, other))):
                     out[i], out[j] = (row, scored[j][1], f), (other, scored[i][1], other_f)
                     settled.update((i, j))
                     break
