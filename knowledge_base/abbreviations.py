@@ -577,6 +577,10 @@ COLLOQUIAL_TERMS: dict[str, str] = _merge(
         # sick leave paid by social insurance is the "chế độ ốm đau"
         "nghỉ ốm": "chế độ ốm đau",
         "nghi om": "chế độ ốm đau",
+        # moving one's household registration is a permanent residence registration
+        **{f"{verb} {book}": "đăng ký thường trú"
+           for verb in ("chuyển", "chuyen")
+           for book in ("hộ khẩu", "ho khau")},
         # getting married, as couples say it
         "sắp cưới": "kết hôn",
         "sap cuoi": "kết hôn",

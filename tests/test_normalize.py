@@ -506,6 +506,7 @@ def test_expand_contextual(text, expected):
         ("bán đất thổ cư", "bán đất thổ cư đất ở"),
         ("nghỉ ốm 5 ngày", "nghỉ ốm chế độ ốm đau 5 ngày"),
         ("gộp 2 thửa đất liền kề", "gộp 2 thửa hợp thửa đất liền kề"),
+        ("chuyển hộ khẩu về nhà mới", "chuyển hộ khẩu đăng ký thường trú về nhà mới"),
         ("gộp sổ bảo hiểm xã hội", "gộp sổ bảo hiểm xã hội"),  # a social insurance book is no plot
         # A bare number joins a phrase; a code containing digits does not.
         ("mã 2b thành viên", "mã 2b thành viên"),
