@@ -286,10 +286,10 @@ def stated_directions(folded: str) -> frozenset[str]:
 
 def direction_contradicts(message: frozenset[str], name: frozenset[str]) -> bool:
     """True when the message asks one way only and the name states only the other."""
-    for one, other in _DIRECTION_PAIRS:
-        for asked, opposite in ((one, other), (other, one)):
-            if asked in message and opposite not in message and opposite in name and asked not in name:
-                return True
+    for pair in map(frozenset, _DIRECTION_PAIRS):
+        asked, stated = message & pair, name & pair
+        if len(asked) == 1 and len(stated) == 1 and asked != stated:
+            return True
     return False
 
 

@@ -1,10 +1,11 @@
 import pytest
 
 from knowledge_base.facets import (ABROAD, DOMESTIC, IN_PERSON, ONLINE, age_fit, audience_fit, audience_kinds,
-                                   foreign_fit, grade_fit, message_age, message_channel, message_from_organisation,
+                                   direction_contradicts, foreign_fit, grade_fit, message_age,
+                                   message_birth_registered, message_channel, message_from_organisation,
                                    message_grades, message_is_foreign, message_residence, name_age_range,
-                                   name_channel, name_grades, name_is_foreign, name_residence, residence_fit,
-                                   sibling_key)
+                                   name_channel, name_grades, name_is_foreign, name_registers_birth,
+                                   name_residence, residence_fit, sibling_key, stated_directions)
 from knowledge_base.levels import base_name
 from knowledge_base.normalize import normalize_query
 from knowledge_base.operations import (AMEND, CANCEL, CERTIFY, EXCHANGE, EXTEND, FOUND, LOCK, RECUR, REISSUE, RELAPSE,
@@ -305,7 +306,6 @@ def test_an_expired_paper_made_anew_is_not_extended():
 
 
 def test_crossing_directions_contradict_only_the_other_way():
-    from knowledge_base.facets import direction_contradicts, stated_directions
     asked = stated_directions(folded("nhập khẩu hạt giống lúa để khảo nghiệm"))
     assert direction_contradicts(asked, stated_directions(folded("Cấp phép xuất khẩu giống cây trồng")))
     assert not direction_contradicts(asked, stated_directions(folded("Cấp phép nhập khẩu giống cây trồng")))
@@ -317,7 +317,6 @@ def test_crossing_directions_contradict_only_the_other_way():
 
 
 def test_a_birth_registered_already_is_not_registered_again():
-    from knowledge_base.facets import message_birth_registered, name_registers_birth
     assert message_birth_registered(folded("cháu đã 5 tuổi, đã có giấy khai sinh nhưng để trống phần cha"))
     assert message_birth_registered(folded("giay khai sinh cua be de trong phan ten cha"))
     assert not message_birth_registered(folded("sinh con ở nhà, làm giấy khai sinh cần gì"))
