@@ -178,6 +178,10 @@ _LAND_CONSTRUCTION = {
     "qsd đất": "quyền sử dụng đất",
     "qsd dat": "quyền sử dụng đất",
     "qsh": "quyền sở hữu",
+    "sdđ": "sử dụng đất",  # "mục đích sdđ", "giấy cn qsdđ" typed apart
+    "sdd": "sử dụng đất",
+    "mđsdđ": "mục đích sử dụng đất",
+    "mdsdd": "mục đích sử dụng đất",
     "bđs": "bất động sản",
     "bds": "bất động sản",
     "gpxd": "giấy phép xây dựng",
@@ -210,6 +214,20 @@ _BUSINESS = {
     "msdn": "mã số doanh nghiệp",
     "tnhh": "trách nhiệm hữu hạn",
     "htx": "hợp tác xã",
+    # Company and organisation shorthands of business messages ("cty e", "ctcp", "dntn").
+    # "ct" stays as typed: it is also chứng thực and chương trình.
+    "cty": "công ty",
+    "ctcp": "công ty cổ phần",
+    "cty cp": "công ty cổ phần",
+    "dntn": "doanh nghiệp tư nhân",
+    "vpđd": "văn phòng đại diện",
+    "vpdd": "văn phòng đại diện",
+    "sxkd": "sản xuất kinh doanh",
+    "xnk": "xuất nhập khẩu",
+    "hq": "hải quan",
+    "nđt": "nhà đầu tư",  # accented only: unaccented "ndt" is also nhân dân tệ
+    "tctd": "tổ chức tín dụng",
+    "nhnn": "ngân hàng nhà nước",
     "khđt": "kế hoạch và đầu tư",
     "khdt": "kế hoạch và đầu tư",
     "skhđt": "sở kế hoạch và đầu tư",
@@ -231,6 +249,11 @@ _INSURANCE_LABOUR = {
     "tnld": "tai nạn lao động",
     "hđlđ": "hợp đồng lao động",
     "hdld": "hợp đồng lao động",
+    "nlđ": "người lao động",
+    "nld": "người lao động",
+    "nsdlđ": "người sử dụng lao động",
+    "nsdld": "người sử dụng lao động",
+    "cbcc": "cán bộ công chức",
     "lđtbxh": "lao động thương binh và xã hội",
     "ldtbxh": "lao động thương binh và xã hội",
     "tbxh": "thương binh và xã hội",
@@ -267,6 +290,7 @@ _AGENCIES_LEGAL = {
     "ttpvhcc": "trung tâm phục vụ hành chính công",
     "bpmc": "bộ phận một cửa",
     "stp": "sở tư pháp",
+    "sxd": "sở xây dựng",
     "qđ": "quyết định",
     "qd": "quyết định",
     "nđ": "nghị định",  # accented only: unaccented "nd" is ambiguous
@@ -581,6 +605,10 @@ COLLOQUIAL_TERMS: dict[str, str] = _merge(
         **{f"{verb} {book}": "đăng ký thường trú"
            for verb in ("chuyển", "chuyen")
            for book in ("hộ khẩu", "ho khau")},
+        # finance and leasing companies are the catalog's non-bank credit institutions
+        **{company: "tổ chức tín dụng phi ngân hàng"
+           for company in ("công ty tài chính", "cong ty tai chinh", "cty tài chính", "cty tai chinh",
+                           "công ty cho thuê tài chính", "cong ty cho thue tai chinh")},
         # getting married, as couples say it
         "sắp cưới": "kết hôn",
         "sap cuoi": "kết hôn",

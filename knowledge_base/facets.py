@@ -309,3 +309,24 @@ def message_birth_registered(folded: str) -> bool:
 
 def name_registers_birth(folded_name: str) -> bool:
     return bool(_NAME_REGISTERS_BIRTH_RE.search(folded_name))
+
+
+# What a name leaves out: "(trừ cơ sở ... theo yêu cầu của nước nhập khẩu)", "..., trừ xe mô tô, xe
+# gắn máy", "(không phải là tàu bay, tàu biển, ...)". A message about the excluded thing wants the
+# sibling that names it, and a message need not mention the excluded things to fit the name.
+# "miễn trừ", "bù trừ", "khấu trừ" and "trừ vào" are not exclusions: "trừ" only opens one right
+# after a bracket or a comma.
+_EXCLUSION_RE = re.compile(r"(?:[(,]\s*tru|\bkhong phai la|\bkhong bao gom)\s+([^()]+)")
+_EXCLUDED_ITEM_SPLIT_RE = re.compile(r"\s*(?:,|;|\bva\b|\bhoac\b)\s*")
+_PUNCTUATION_RE = re.compile(r"[^\w\s]")
+
+
+def name_exclusions(folded_name: str) -> tuple[str, tuple[str, ...]]:
+    """The name without its exclusions, and the excluded items ("xe mo to", "xe gan may"), from an
+    accent-folded, lowercased name that still has its punctuation."""
+    items: list[str] = []
+    for match in _EXCLUSION_RE.finditer(folded_name):
+        items.extend(item for item in _EXCLUDED_ITEM_SPLIT_RE.split(match.group(1)) if item.strip())
+    kept = " ".join(_PUNCTUATION_RE.sub(" ", _EXCLUSION_RE.sub(" ", folded_name)).split())
+    excluded = (" ".join(_PUNCTUATION_RE.sub(" ", item).split()) for item in items)
+    return kept, tuple(item for item in excluded if item)

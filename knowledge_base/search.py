@@ -29,8 +29,8 @@ from knowledge_base.diacritics import encoder_text
 from knowledge_base.facets import (FOREIGN_NAME_PHRASE, MOBILE_NAME_PHRASE, age_fit, audience_fit, audience_kinds,
                                    direction_contradicts, foreign_fit, grade_fit, message_age, message_birth_registered,
                                    message_channel, message_from_organisation, message_grades, message_is_foreign,
-                                   message_residence, message_wants_mobile, name_age_range, name_channel, name_grades,
-                                   name_is_foreign, name_is_mobile, name_registers_birth, name_residence,
+                                   message_residence, message_wants_mobile, name_age_range, name_channel, name_exclusions,
+                                   name_grades, name_is_foreign, name_is_mobile, name_registers_birth, name_residence,
                                    residence_fit, sibling_key, stated_directions)
 from knowledge_base.normalize import fold_accents
 from knowledge_base.operations import (head_operations, message_operations, name_operations, operation_features,
@@ -43,6 +43,7 @@ RARE_DOC_FREQ = 25  # names a word may appear in and still count as rare
 DENSE_NEIGHBOURS = 120
 SIBLING_SPAN = 10  # the leading candidates among which siblings trade places
 SIBLING_OVERLAP = 0.6  # names sharing this share of their words are siblings
+RARE_EXCLUDED_IDF = 4.0  # a single excluded word contradicts a message only when names rarely use it
 FOREIGN_NAME_WORDS = frozenset(FOREIGN_NAME_PHRASE.split())
 MOBILE_NAME_WORDS = frozenset(MOBILE_NAME_PHRASE.split())
 
@@ -130,6 +131,17 @@ class ProcedureSearch:
         self._channels = [name_channel(name) for name in base_names]
         self._directions = [stated_directions(name) for name in base_names]
         self._registers_birth = [name_registers_birth(name) for name in base_names]
+        # What each name leaves out ("trừ xe mô tô"): those words are not the procedure's topic, and
+        # a message that names one of the excluded things does not fit it.
+        self._scope_tokens, self._excluded = [], []
+        for proc, tokens in zip(index.procedures, self._base_tokens):
+            kept, items = name_exclusions(fold_accents(proc.name).lower())
+            kept_words = set(kept.split())
+            self._scope_tokens.append([t for t in tokens if t in kept_words] if items else tokens)
+            self._excluded.append([words for words in (frozenset(item.split()) - kept_words - FUNCTION_WORDS
+                                                       for item in items)
+                                   if len(words) >= 2 or any(self._idf.get(w, 0.0) >= RARE_EXCLUDED_IDF
+                                                             for w in words)])
         # Each procedure's passage vectors, to score candidates the dense neighbours did not reach.
         self._passages: dict[int, list[int]] = {}
         if self.use_dense:
@@ -258,8 +270,9 @@ class ProcedureSearch:
             f = {name: float(arr[row]) for name, arr in lexical.items()}
             f["lexical_best"] = max(f.get("title_folded", 0.0), f.get("alias", 0.0))
             f["title_recall"] = title_recall(covered, self._title_tokens[row])
-            f["name_precision"] = weighted_overlap(topic_words, self._base_sets[row], self._idf, self._default_idf)
-            f["name_recall"] = weighted_overlap(self._base_tokens[row], covered, self._idf, self._default_idf)
+            f["name_precision"] = weighted_overlap(topic_words, set(self._scope_tokens[row]), self._idf,
+                                                   self._default_idf)
+            f["name_recall"] = weighted_overlap(self._scope_tokens[row], covered, self._idf, self._default_idf)
             f["op_match"], f["op_plain"] = operation_features(asked_ops, self._name_ops[row],
                                                                   self._head_ops[row])
             f["foreign_fit"] = foreign_fit(foreign, self._foreign[row])
@@ -360,7 +373,8 @@ class ProcedureSearch:
             # Contradictions no shared word can undo: goods or people crossing the other way, a
             # birth registered again.
             return (direction_contradicts(ctx["directions"], self._directions[row])
-                    or (ctx["birth_registered"] and self._registers_birth[row]))
+                    or (ctx["birth_registered"] and self._registers_birth[row])
+                    or any(words <= query_words for words in self._excluded[row]))
 
         def fits(row: int, f: dict[str, float]) -> bool:
             operation = bool(asked & self._name_ops[row]) if asked else not self._head_ops[row]

@@ -339,6 +339,14 @@ def test_fold_keeps_non_letters():
         ("dang ki", "đăng ký"),
         ("qui định", "quy định"),
         ("kí tên", "ký tên"),
+        ("cty", "công ty"),
+        ("ctcp", "công ty cổ phần"),
+        ("cty cp", "công ty cổ phần"),
+        ("dntn", "doanh nghiệp tư nhân"),
+        ("vpdd", "văn phòng đại diện"),
+        ("nhnn", "ngân hàng nhà nước"),
+        ("nsdld", "người sử dụng lao động"),
+        ("mdsdd", "mục đích sử dụng đất"),
     ],
 )
 def test_expand_single(text, expected):
@@ -508,6 +516,9 @@ def test_expand_contextual(text, expected):
         ("gộp 2 thửa đất liền kề", "gộp 2 thửa hợp thửa đất liền kề"),
         ("chuyển hộ khẩu về nhà mới", "chuyển hộ khẩu đăng ký thường trú về nhà mới"),
         ("gộp sổ bảo hiểm xã hội", "gộp sổ bảo hiểm xã hội"),  # a social insurance book is no plot
+        ("công ty tài chính xin giải thể chi nhánh",
+         "công ty tài chính tổ chức tín dụng phi ngân hàng xin giải thể chi nhánh"),
+        ("cty tai chinh", "cty tai chinh tổ chức tín dụng phi ngân hàng"),
         # A bare number joins a phrase; a code containing digits does not.
         ("mã 2b thành viên", "mã 2b thành viên"),
     ],

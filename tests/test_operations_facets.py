@@ -4,10 +4,10 @@ from knowledge_base.facets import (ABROAD, DOMESTIC, IN_PERSON, ONLINE, age_fit,
                                    direction_contradicts, foreign_fit, grade_fit, message_age,
                                    message_birth_registered, message_channel, message_from_organisation,
                                    message_grades, message_is_foreign, message_residence, name_age_range,
-                                   name_channel, name_grades, name_is_foreign, name_registers_birth,
+                                   name_channel, name_exclusions, name_grades, name_is_foreign, name_registers_birth,
                                    name_residence, residence_fit, sibling_key, stated_directions)
 from knowledge_base.levels import base_name
-from knowledge_base.normalize import normalize_query
+from knowledge_base.normalize import fold_accents, normalize_query
 from knowledge_base.operations import (AMEND, CANCEL, CERTIFY, EXCHANGE, EXTEND, FOUND, LOCK, RECUR, REISSUE, RELAPSE,
                                        REPAIR, REREGISTER, RESTORE, REVIEW, REVOKE, SUSPEND, UNLOCK, head_operations,
                                        message_operations, name_operations, operation_features,
@@ -323,3 +323,19 @@ def test_a_birth_registered_already_is_not_registered_again():
     assert name_registers_birth(folded("Thủ tục đăng ký khai sinh kết hợp đăng ký nhận cha, mẹ, con"))
     assert not name_registers_birth(folded("Thủ tục đăng ký nhận cha, mẹ, con"))
     assert not name_registers_birth(folded("Thủ tục đăng ký lại khai sinh"))
+
+
+def test_what_a_name_leaves_out():
+    def name_text(name: str) -> str:  # names keep their brackets and commas here
+        return fold_accents(name).lower()
+
+    kept, items = name_exclusions(name_text(
+        "Cấp giấy phép hoạt động của phương tiện cơ giới, trừ xe mô tô, xe gắn máy (thực hiện tại cấp tỉnh)"))
+    assert items == ("xe mo to", "xe gan may")
+    assert "mo" not in kept.split() and "phuong tien co gioi" in kept
+    kept, items = name_exclusions(name_text(
+        "Xóa đăng ký biện pháp bảo đảm bằng động sản (không phải là tàu bay, tàu biển), bằng cây hằng năm"))
+    assert items == ("tau bay", "tau bien") and kept.endswith("bang cay hang nam")
+    # "miễn trừ", "khấu trừ" name a right or a tax step, not an exclusion.
+    assert name_exclusions(name_text("Tạm nhập khẩu xe ô tô của đối tượng được hưởng quyền ưu đãi, miễn trừ"))[1] == ()
+    assert name_exclusions(name_text("Khai thuế của tổ chức khấu trừ thuế thu nhập cá nhân"))[1] == ()

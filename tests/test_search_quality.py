@@ -55,6 +55,11 @@ def test_common_questions_find_the_procedure(kb, question, expected):
     ("xin cap lai giay phep xay dung nha xuong cong trinh cap II", "1.013235"),
     # A foreigner's stay is extended by the procedure for foreigners, contained name or not.
     ("ong ban nguoi Uc cua toi sap het han tam tru, xin gia han o dau", "1.001146"),
+    # What a name leaves out ("trừ ... theo yêu cầu của nước nhập khẩu") is the sibling's topic.
+    ("trang trai ga xuat khau, nuoc nhap khau yeu cau chung nhan co so an toan dich benh theo yeu cau cua ho",
+     "1.011472"),
+    # A finance company is a non-bank credit institution, not a commercial bank.
+    ("Công ty tài chính của chúng tôi muốn tự đóng cửa một chi nhánh ở tỉnh", "1.001650"),
 ])
 def test_the_sibling_the_situation_calls_for_comes_first(kb, question, expected):
     assert kb.search(question).hits[0].code == expected
