@@ -291,6 +291,16 @@ _AGENCIES_LEGAL = {
     "bpmc": "bộ phận một cửa",
     "stp": "sở tư pháp",
     "sxd": "sở xây dựng",
+    "csdl": "cơ sở dữ liệu",
+    "kcn": "khu công nghiệp",
+    "kcx": "khu chế xuất",
+    "ubck": "ủy ban chứng khoán",
+    "ubcknn": "ủy ban chứng khoán nhà nước",
+    # Cục C06 is the "Cục Cảnh sát QLHC về TTXH"
+    "qlhc": "quản lý hành chính",
+    "ttxh": "trật tự xã hội",
+    "antt": "an ninh trật tự",
+    "tnxp": "thanh niên xung phong",
     "qđ": "quyết định",
     "qd": "quyết định",
     "nđ": "nghị định",  # accented only: unaccented "nd" is ambiguous
@@ -605,6 +615,14 @@ COLLOQUIAL_TERMS: dict[str, str] = _merge(
         **{f"{verb} {book}": "đăng ký thường trú"
            for verb in ("chuyển", "chuyen")
            for book in ("hộ khẩu", "ho khau")},
+        # southern and everyday words for what names call otherwise
+        "heo": "lợn",
+        "xe hơi": "ô tô",
+        "xe hoi": "ô tô",
+        # foreign-born acronyms of business and travel ("FDI" is left out: "đầu tư nước ngoài"
+        # pulled investment abroad, the opposite direction)
+        "ipo": "chào bán cổ phiếu lần đầu ra công chúng",
+        "idp": "giấy phép lái xe quốc tế",
         # finance and leasing companies are the catalog's non-bank credit institutions
         **{company: "tổ chức tín dụng phi ngân hàng"
            for company in ("công ty tài chính", "cong ty tai chinh", "cty tài chính", "cty tai chinh",

@@ -347,6 +347,8 @@ def test_fold_keeps_non_letters():
         ("nhnn", "ngân hàng nhà nước"),
         ("nsdld", "người sử dụng lao động"),
         ("mdsdd", "mục đích sử dụng đất"),
+        ("csdl", "cơ sở dữ liệu"),
+        ("kcn", "khu công nghiệp"),
     ],
 )
 def test_expand_single(text, expected):
@@ -519,6 +521,8 @@ def test_expand_contextual(text, expected):
         ("công ty tài chính xin giải thể chi nhánh",
          "công ty tài chính tổ chức tín dụng phi ngân hàng xin giải thể chi nhánh"),
         ("cty tai chinh", "cty tai chinh tổ chức tín dụng phi ngân hàng"),
+        ("chở 50 con heo đi bán", "chở 50 con heo lợn đi bán"),
+        ("cong ty muon ipo", "cong ty muon ipo chào bán cổ phiếu lần đầu ra công chúng"),
         # A bare number joins a phrase; a code containing digits does not.
         ("mã 2b thành viên", "mã 2b thành viên"),
     ],
