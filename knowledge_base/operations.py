@@ -137,6 +137,20 @@ def message_operations(folded_message: str) -> frozenset[str]:
     return frozenset(ops)
 
 
+# Operations a name may state for what the message asks: a holder who stops using a licence or
+# code ("ngừng sử dụng", "chấm dứt") asks the catalog's "thu hồi" where no other sibling is named
+# for it ("Thu hồi mã số định danh cơ sở chăn nuôi").
+_ALSO_SERVED_BY = {CANCEL: frozenset({REVOKE})}
+
+
+def served_operations(message_ops: frozenset[str]) -> frozenset[str]:
+    """The operations a name may state and still serve what the message asks."""
+    served = set(message_ops)
+    for op in message_ops:
+        served |= _ALSO_SERVED_BY.get(op, frozenset())
+    return frozenset(served)
+
+
 def operation_features(message_ops: frozenset[str], name_ops: frozenset[str],
                        head_ops: frozenset[str] | None = None) -> tuple[float, float]:
     """(match, plain): match = the message asks for an operation the name states; plain = the

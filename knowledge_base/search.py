@@ -34,7 +34,7 @@ from knowledge_base.facets import (FOREIGN_NAME_PHRASE, MOBILE_NAME_PHRASE, age_
                                    residence_fit, sibling_key, stated_directions)
 from knowledge_base.normalize import fold_accents
 from knowledge_base.operations import (head_operations, message_operations, name_operations, operation_features,
-                                       without_operation_words)
+                                       served_operations, without_operation_words)
 from knowledge_base.scoring import (FUNCTION_WORDS, Calibration, confidence_features, content_words, coverage,
                                     phrase_score, title_recall, unmatched_rarity, weighted_overlap)
 
@@ -253,7 +253,7 @@ class ProcedureSearch:
 
         wanted = levels.requested_level(query_folded)
         topic_words = content_words(norm.folded_tokens)
-        asked_ops = message_operations(query_folded)
+        asked_ops = served_operations(message_operations(query_folded))
         foreign, from_org = message_is_foreign(query_folded), message_from_organisation(query_folded)
         age = message_age(query_folded)
         residence, grades = message_residence(query_folded), message_grades(query_folded)

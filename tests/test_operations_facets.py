@@ -339,3 +339,10 @@ def test_what_a_name_leaves_out():
     # "miễn trừ", "khấu trừ" name a right or a tax step, not an exclusion.
     assert name_exclusions(name_text("Tạm nhập khẩu xe ô tô của đối tượng được hưởng quyền ưu đãi, miễn trừ"))[1] == ()
     assert name_exclusions(name_text("Khai thuế của tổ chức khấu trừ thuế thu nhập cá nhân"))[1] == ()
+
+
+def test_a_holder_stopping_is_served_by_a_revocation():
+    from knowledge_base.operations import served_operations
+    asked = message_operations(folded("trại nghỉ nuôi rồi, muốn báo ngừng sử dụng mã số định danh"))
+    assert CANCEL in asked and REVOKE in served_operations(asked)
+    assert served_operations(frozenset({REISSUE})) == frozenset({REISSUE})
