@@ -119,7 +119,9 @@ class ProcedureSearch:
         self._base_sets = [set(tokens) for tokens in self._base_tokens]
         base_names = [" ".join(tokens) for tokens in self._base_tokens]
         self._name_ops = [name_operations(name) for name in base_names]
-        self._head_ops = [head_operations(name) for name in base_names]
+        # A name listing several procedures ("Cấp giấy chứng nhận ...; Cấp lại giấy chứng nhận ...")
+        # is the plain procedure when the first one listed is.
+        self._head_ops = [head_operations(levels.base_name(p.name.split(";")[0])) for p in index.procedures]
         self._subject_words = [set(without_operation_words(name).split()) for name in base_names]
         self._foreign = [name_is_foreign(name) for name in base_names]
         self._mobile = [name_is_mobile(name) for name in base_names]
@@ -142,6 +144,9 @@ class ProcedureSearch:
                                                        for item in items)
                                    if len(words) >= 2 or any(self._idf.get(w, 0.0) >= RARE_EXCLUDED_IDF
                                                              for w in words)])
+        # Each procedure a name lists ("Cấp ...; Cấp lại ... (trong trường hợp ...)"), matched on its own.
+        self._listed_tokens = [[levels.base_name(part).split() for part in p.name.split(";") if part.strip()]
+                               if ";" in p.name else [] for p in index.procedures]
         # Each procedure's passage vectors, to score candidates the dense neighbours did not reach.
         self._passages: dict[int, list[int]] = {}
         if self.use_dense:
@@ -272,7 +277,8 @@ class ProcedureSearch:
             f["title_recall"] = title_recall(covered, self._title_tokens[row])
             f["name_precision"] = weighted_overlap(topic_words, set(self._scope_tokens[row]), self._idf,
                                                    self._default_idf)
-            f["name_recall"] = weighted_overlap(self._scope_tokens[row], covered, self._idf, self._default_idf)
+            f["name_recall"] = max([weighted_overlap(tokens, covered, self._idf, self._default_idf)
+                                    for tokens in [self._scope_tokens[row]] + self._listed_tokens[row]])
             f["op_match"], f["op_plain"] = operation_features(asked_ops, self._name_ops[row],
                                                                   self._head_ops[row])
             f["foreign_fit"] = foreign_fit(foreign, self._foreign[row])
@@ -410,12 +416,16 @@ class ProcedureSearch:
     def _name_overlap(self, a: int, b: int) -> float:
         """Jaccard overlap of two names' words (level qualifier aside); 1 when one name of three
         words or more is contained in the other ("Gia hạn tạm trú" and "Gia hạn tạm trú cho người
-        nước ngoài tại Việt Nam")."""
-        small, large = sorted((self._base_sets[a], self._base_sets[b]), key=len)
-        if len(small) >= 3 and small <= large:
-            return 1.0
-        union = len(small | large)
-        return len(small & large) / union if union else 0.0
+        nước ngoài tại Việt Nam"). A name listing several procedures overlaps by its closest one."""
+        best = 0.0
+        for first in [self._base_sets[a]] + [set(tokens) for tokens in self._listed_tokens[a]]:
+            for second in [self._base_sets[b]] + [set(tokens) for tokens in self._listed_tokens[b]]:
+                small, large = sorted((first, second), key=len)
+                if len(small) >= 3 and small <= large:
+                    return 1.0
+                union = len(small | large)
+                best = max(best, len(small & large) / union if union else 0.0)
+        return best
 
     def _topic_tokens(self, row: int) -> tuple[set[str], set[str]]:
         """Accented and folded words of a procedure's name, aliases and field."""

@@ -58,6 +58,11 @@ def test_common_questions_find_the_procedure(kb, question, expected):
     # What a name leaves out ("trừ ... theo yêu cầu của nước nhập khẩu") is the sibling's topic.
     ("trang trai ga xuat khau, nuoc nhap khau yeu cau chung nhan co so an toan dich benh theo yeu cau cua ho",
      "1.011472"),
+    # A name listing several procedures ("Cấp ...; Cấp lại ...") is the plain one when it lists it
+    # first, and a sibling of the procedures it lists: the extension yields to it for a new drug.
+    ("thuoc thu y moi muon dang ky luu hanh", "1.004881"),
+    # Stopping the use of a code is the catalog's "thu hồi", not a reissue.
+    ("cty em muon ngung su dung ma so dinh danh trai chan nuoi", "1.014953"),
     # A finance company is a non-bank credit institution, not a commercial bank.
     ("Công ty tài chính của chúng tôi muốn tự đóng cửa một chi nhánh ở tỉnh", "1.001650"),
 ])
