@@ -627,6 +627,12 @@ COLLOQUIAL_TERMS: dict[str, str] = _merge(
         **{company: "tổ chức tín dụng phi ngân hàng"
            for company in ("công ty tài chính", "cong ty tai chinh", "cty tài chính", "cty tai chinh",
                            "công ty cho thuê tài chính", "cong ty cho thue tai chinh")},
+        # the legal kind the catalog names for a firm people call by its own kind
+        **{firm: "tổ chức hành nghề luật sư"
+           for firm in ("văn phòng luật sư", "van phong luat su", "công ty luật", "cong ty luat")},
+        **{fund: "tổ chức tín dụng là hợp tác xã"
+           for fund in ("quỹ tín dụng nhân dân", "quy tin dung nhan dan", "ngân hàng hợp tác xã",
+                        "ngan hang hop tac xa")},
         # getting married, as couples say it
         "sắp cưới": "kết hôn",
         "sap cuoi": "kết hôn",

@@ -284,6 +284,26 @@ def stated_directions(folded: str) -> frozenset[str]:
     return frozenset(stated)
 
 
+# Goods said to come in or go out without the words: "người nhà gửi từ Nhật về", "mang từ nước
+# ngoài về", "bán sang Trung Quốc".
+_ABROAD_PLACE = rf"(?:nuoc ngoai|ngoai quoc|(?!phap\b)(?:{_PEOPLE}))"  # "từ Pháp" is not "tư pháp"
+_GOODS_IN_RE = re.compile(rf"\b(?:gui|mang|cho|dua|mua|ship|order|van chuyen)\b(?: \w+){{0,6}} tu {_ABROAD_PLACE}\b")
+_GOODS_OUT_RE = re.compile(rf"\b(?:gui|mang|cho|ban|ship|van chuyen)\b(?: \w+){{0,6}} (?:sang|ra|di) {_ABROAD_PLACE}\b")
+
+
+def message_directions(folded: str) -> frozenset[str]:
+    """The crossing directions a message states, or implies for goods sent in or out."""
+    stated = stated_directions(folded)
+    if stated & {"nhap khau", "xuat khau"}:
+        return stated
+    implied = set()
+    if _GOODS_IN_RE.search(folded):
+        implied.add("nhap khau")
+    if _GOODS_OUT_RE.search(folded):
+        implied.add("xuat khau")
+    return stated | implied
+
+
 def direction_contradicts(message: frozenset[str], name: frozenset[str]) -> bool:
     """True when the message asks one way only and the name states only the other."""
     for pair in map(frozenset, _DIRECTION_PAIRS):

@@ -28,7 +28,8 @@ from knowledge_base.cues import message_cues, without_question_phrases
 from knowledge_base.diacritics import encoder_text
 from knowledge_base.facets import (FOREIGN_NAME_PHRASE, MOBILE_NAME_PHRASE, age_fit, audience_fit, audience_kinds,
                                    direction_contradicts, foreign_fit, grade_fit, message_age, message_birth_registered,
-                                   message_channel, message_from_organisation, message_grades, message_is_foreign,
+                                   message_channel, message_directions, message_from_organisation, message_grades,
+                                   message_is_foreign,
                                    message_residence, message_wants_mobile, name_age_range, name_channel, name_exclusions,
                                    name_grades, name_is_foreign, name_is_mobile, name_registers_birth, name_residence,
                                    residence_fit, sibling_key, stated_directions)
@@ -301,7 +302,7 @@ class ProcedureSearch:
         context = {
             "norm": norm, "wanted_level": wanted, "facets": (foreign, mobile), "operations": asked_ops,
             "channel": message_channel(query_folded), "residence": residence,
-            "directions": stated_directions(query_folded),
+            "directions": message_directions(query_folded),
             "birth_registered": message_birth_registered(query_folded),
             "query_known": (sum(1 for t in known if t in self._known_terms) / len(known)) if known else 0.0,
         }

@@ -1,7 +1,7 @@
 import pytest
 
 from knowledge_base.facets import (ABROAD, DOMESTIC, IN_PERSON, ONLINE, age_fit, audience_fit, audience_kinds,
-                                   direction_contradicts, foreign_fit, grade_fit, message_age,
+                                   direction_contradicts, foreign_fit, message_directions, grade_fit, message_age,
                                    message_birth_registered, message_channel, message_from_organisation,
                                    message_grades, message_is_foreign, message_residence, name_age_range,
                                    name_channel, name_exclusions, name_grades, name_is_foreign, name_registers_birth,
@@ -346,3 +346,13 @@ def test_a_holder_stopping_is_served_by_a_revocation():
     asked = message_operations(folded("trại nghỉ nuôi rồi, muốn báo ngừng sử dụng mã số định danh"))
     assert CANCEL in asked and REVOKE in served_operations(asked)
     assert served_operations(frozenset({REISSUE})) == frozenset({REISSUE})
+
+
+def test_goods_sent_in_or_out_imply_the_direction():
+    assert message_directions(folded("Người nhà gửi từ Nhật về cho tôi mấy hộp cá khô")) == frozenset({"nhap khau"})
+    assert message_directions(folded("muốn bán lô hàng sang Trung Quốc")) == frozenset({"xuat khau"})
+    # Travelling is no export, and "tư pháp" is no France.
+    assert message_directions(folded("tôi đi du lịch sang Nhật")) == frozenset()
+    assert message_directions(folded("gửi hồ sơ lên sở tư pháp")) == frozenset()
+    # Words that state the direction win over what is implied.
+    assert message_directions(folded("nhập khẩu hàng gửi sang Lào")) == frozenset({"nhap khau"})
