@@ -627,6 +627,12 @@ COLLOQUIAL_TERMS: dict[str, str] = _merge(
         **{company: "tổ chức tín dụng phi ngân hàng"
            for company in ("công ty tài chính", "cong ty tai chinh", "cty tài chính", "cty tai chinh",
                            "công ty cho thuê tài chính", "cong ty cho thue tai chinh")},
+        # VAT is the "thuế giá trị gia tăng"; "vat" alone stays as typed (unaccented "vật")
+        **{f"{word} vat": f"{word} giá trị gia tăng"
+           for word in ("thuế", "thue", "hóa đơn", "hoa don")},
+        # a tax residence certificate is the "xác nhận đối tượng cư trú"
+        "cư trú thuế": "đối tượng cư trú",
+        "cu tru thue": "đối tượng cư trú",
         # the legal kind the catalog names for a firm people call by its own kind
         **{firm: "tổ chức hành nghề luật sư"
            for firm in ("văn phòng luật sư", "van phong luat su", "công ty luật", "cong ty luat")},

@@ -523,6 +523,8 @@ def test_expand_contextual(text, expected):
         ("cty tai chinh", "cty tai chinh tổ chức tín dụng phi ngân hàng"),
         ("chở 50 con heo đi bán", "chở 50 con heo lợn đi bán"),
         ("văn phòng luật sư mở chi nhánh", "văn phòng luật sư tổ chức hành nghề luật sư mở chi nhánh"),
+        ("hoàn thuế VAT cho khách", "hoàn thuế VAT thuế giá trị gia tăng cho khách"),
+        ("vat nuoi", "vat nuoi"),  # unaccented "vật nuôi", no tax
         ("quy tin dung nhan dan", "quy tin dung nhan dan tổ chức tín dụng là hợp tác xã"),
         ("cong ty muon ipo", "cong ty muon ipo chào bán cổ phiếu lần đầu ra công chúng"),
         # A bare number joins a phrase; a code containing digits does not.
