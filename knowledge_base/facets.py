@@ -286,7 +286,8 @@ def stated_directions(folded: str) -> frozenset[str]:
 
 # Goods said to come in or go out without the words: "người nhà gửi từ Nhật về", "mang từ nước
 # ngoài về", "bán sang Trung Quốc".
-_ABROAD_PLACE = rf"(?:nuoc ngoai|ngoai quoc|(?!phap\b)(?:{_PEOPLE}))"  # "từ Pháp" is not "tư pháp"
+# Countries and the short names people use ("từ Nhật"); "tư pháp" and "lao động" are no countries.
+_ABROAD_PLACE = rf"(?:nuoc ngoai|ngoai quoc|(?!phap\b|lao dong\b)(?:{_COUNTRIES}|nhat|han|my|uc|duc))"
 _GOODS_IN_RE = re.compile(rf"\b(?:gui|mang|cho|dua|mua|ship|order|van chuyen)\b(?: \w+){{0,6}} tu {_ABROAD_PLACE}\b")
 _GOODS_OUT_RE = re.compile(rf"\b(?:gui|mang|cho|ban|ship|van chuyen)\b(?: \w+){{0,6}} (?:sang|ra|di) {_ABROAD_PLACE}\b")
 
