@@ -649,6 +649,12 @@ COLLOQUIAL_TERMS: dict[str, str] = _merge(
         # a mortgage is a security interest ("biện pháp bảo đảm") in the catalog's words
         "thế chấp": "biện pháp bảo đảm",
         "the chap": "biện pháp bảo đảm",
+        # a vehicle, a machine or goods pledged are movable property ("động sản"), not land
+        **{f"{verb} {article}{thing}": "biện pháp bảo đảm bằng động sản"
+           for verb in ("thế chấp", "the chap")
+           for article in ("", "chiếc ", "chiec ", "lô ", "lo ")
+           for thing in ("xe", "ô tô", "o to", "xe ô tô", "xe o to", "xe máy", "xe may", "máy xúc", "may xuc",
+                         "máy móc", "may moc", "thiết bị", "thiet bi", "hàng hóa", "hang hoa")},
         # a vehicle bought second-hand is registered to its new owner ("sang tên xe")
         **{f"{verb} {article}{vehicle}": "sang tên xe"
            for verb in ("mua lại", "mua lai")

@@ -525,6 +525,7 @@ def test_expand_contextual(text, expected):
         ("văn phòng luật sư mở chi nhánh", "văn phòng luật sư tổ chức hành nghề luật sư mở chi nhánh"),
         ("hoàn thuế VAT cho khách", "hoàn thuế VAT thuế giá trị gia tăng cho khách"),
         ("vat nuoi", "vat nuoi"),  # unaccented "vật nuôi", no tax
+        ("xóa thế chấp chiếc xe", "xóa thế chấp chiếc xe biện pháp bảo đảm bằng động sản"),
         ("quy tin dung nhan dan", "quy tin dung nhan dan tổ chức tín dụng là hợp tác xã"),
         ("cong ty muon ipo", "cong ty muon ipo chào bán cổ phiếu lần đầu ra công chúng"),
         # A bare number joins a phrase; a code containing digits does not.
