@@ -45,7 +45,11 @@ Ambiguous forms deliberately NOT expanded anywhere (left as typed):
   (thường trú or tạm trú), "nhiu" (nhiều or the southern "nhiêu" = bao
   nhiêu), "duoc" (được / dược), "roi" (rồi / rơi), "hong" (không / hồng),
   "kong" (also "Hong Kong"), "sỹ" (personal names), "q1"/"p1" (quận 1 or
-  quý 1 in tax declarations).
+  quý 1 in tax declarations), "qlhc"/"ttxh" (the C06 department's name: spelt
+  out, it pulled every procedure "tại Cục Cảnh sát quản lý hành chính về trật tự
+  xã hội" ahead of the one asked about), "fdi" ("đầu tư nước ngoài" pulled
+  investment abroad, the opposite direction), "ct" (công ty / chứng thực /
+  chương trình), "cn" (chi nhánh / cá nhân / chứng nhận).
 """
 
 from __future__ import annotations
@@ -215,7 +219,6 @@ _BUSINESS = {
     "tnhh": "trách nhiệm hữu hạn",
     "htx": "hợp tác xã",
     # Company and organisation shorthands of business messages ("cty e", "ctcp", "dntn").
-    # "ct" stays as typed: it is also chứng thực and chương trình.
     "cty": "công ty",
     "ctcp": "công ty cổ phần",
     "cty cp": "công ty cổ phần",
@@ -296,9 +299,6 @@ _AGENCIES_LEGAL = {
     "kcx": "khu chế xuất",
     "ubck": "ủy ban chứng khoán",
     "ubcknn": "ủy ban chứng khoán nhà nước",
-    # Cục C06 is the "Cục Cảnh sát QLHC về TTXH"
-    "qlhc": "quản lý hành chính",
-    "ttxh": "trật tự xã hội",
     "antt": "an ninh trật tự",
     "tnxp": "thanh niên xung phong",
     "qđ": "quyết định",
@@ -619,8 +619,7 @@ COLLOQUIAL_TERMS: dict[str, str] = _merge(
         "heo": "lợn",
         "xe hơi": "ô tô",
         "xe hoi": "ô tô",
-        # foreign-born acronyms of business and travel ("FDI" is left out: "đầu tư nước ngoài"
-        # pulled investment abroad, the opposite direction)
+        # foreign-born acronyms of business and travel
         "ipo": "chào bán cổ phiếu lần đầu ra công chúng",
         "idp": "giấy phép lái xe quốc tế",
         # finance and leasing companies are the catalog's non-bank credit institutions
