@@ -349,6 +349,8 @@ def test_fold_keeps_non_letters():
         ("mdsdd", "mục đích sử dụng đất"),
         ("csdl", "cơ sở dữ liệu"),
         ("kcn", "khu công nghiệp"),
+        ("mtv", "một thành viên"),
+        ("hđqt", "hội đồng quản trị"),
     ],
 )
 def test_expand_single(text, expected):
