@@ -12,6 +12,7 @@ whether the top hit is trustworthy (`confident`). Below it the bot asks or hands
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field as dc_field
 
@@ -29,10 +30,9 @@ from knowledge_base.diacritics import encoder_text
 from knowledge_base.facets import (FOREIGN_NAME_PHRASE, MOBILE_NAME_PHRASE, age_fit, audience_fit, audience_kinds,
                                    direction_contradicts, foreign_fit, grade_fit, message_age, message_birth_registered,
                                    message_channel, message_directions, message_from_organisation, message_grades,
-                                   message_is_foreign,
-                                   message_residence, message_wants_mobile, name_age_range, name_channel, name_exclusions,
-                                   name_grades, name_is_foreign, name_is_mobile, name_registers_birth, name_residence,
-                                   residence_fit, sibling_key, stated_directions)
+                                   message_is_foreign, message_residence, message_wants_mobile, name_age_range,
+                                   name_channel, name_exclusions, name_grades, name_is_foreign, name_is_mobile,
+                                   name_registers_birth, name_residence, residence_fit, sibling_key, stated_directions)
 from knowledge_base.normalize import fold_accents
 from knowledge_base.operations import (head_operations, message_operations, name_operations, operation_features,
                                        served_operations, without_operation_words)
@@ -45,6 +45,7 @@ DENSE_NEIGHBOURS = 120
 SIBLING_SPAN = 10  # the leading candidates among which siblings trade places
 SIBLING_OVERLAP = 0.6  # names sharing this share of their words are siblings
 RARE_EXCLUDED_IDF = 4.0  # a single excluded word contradicts a message only when names rarely use it
+_NEGATION_RE = re.compile(r"\b(?:khong|chua|ko|k) phai\b")
 FOREIGN_NAME_WORDS = frozenset(FOREIGN_NAME_PHRASE.split())
 MOBILE_NAME_WORDS = frozenset(MOBILE_NAME_PHRASE.split())
 
@@ -148,6 +149,7 @@ class ProcedureSearch:
         # Each procedure a name lists ("Cấp ...; Cấp lại ... (trong trường hợp ...)"), matched on its own.
         self._listed_tokens = [[levels.base_name(part).split() for part in p.name.split(";") if part.strip()]
                                if ";" in p.name else [] for p in index.procedures]
+        self._listed_sets = [[set(tokens) for tokens in listed] for listed in self._listed_tokens]
         # Each procedure's passage vectors, to score candidates the dense neighbours did not reach.
         self._passages: dict[int, list[int]] = {}
         if self.use_dense:
@@ -375,13 +377,16 @@ class ProcedureSearch:
         # lives, residence decides and the foreign element does not.
         check_foreign = ctx["residence"] is None
         query_words = set(ctx["norm"].folded_tokens)
+        # "tôi không phải cộng tác viên": a message that negates names what it is not, so the name
+        # excluding it ("... không phải là cộng tác viên ...") is no contradiction.
+        names_excluded = not _NEGATION_RE.search(" ".join(ctx["norm"].folded_tokens))
 
         def contradicts_outright(row: int) -> bool:
             # Contradictions no shared word can undo: goods or people crossing the other way, a
-            # birth registered again.
+            # birth registered again, the thing a name leaves out.
             return (direction_contradicts(ctx["directions"], self._directions[row])
                     or (ctx["birth_registered"] and self._registers_birth[row])
-                    or any(words <= query_words for words in self._excluded[row]))
+                    or (names_excluded and any(words <= query_words for words in self._excluded[row])))
 
         def fits(row: int, f: dict[str, float]) -> bool:
             operation = bool(asked & self._name_ops[row]) if asked else not self._head_ops[row]
@@ -419,8 +424,8 @@ class ProcedureSearch:
         words or more is contained in the other ("Gia hạn tạm trú" and "Gia hạn tạm trú cho người
         nước ngoài tại Việt Nam"). A name listing several procedures overlaps by its closest one."""
         best = 0.0
-        for first in [self._base_sets[a]] + [set(tokens) for tokens in self._listed_tokens[a]]:
-            for second in [self._base_sets[b]] + [set(tokens) for tokens in self._listed_tokens[b]]:
+        for first in [self._base_sets[a]] + self._listed_sets[a]:
+            for second in [self._base_sets[b]] + self._listed_sets[b]:
                 small, large = sorted((first, second), key=len)
                 if len(small) >= 3 and small <= large:
                     return 1.0

@@ -58,6 +58,10 @@ def test_common_questions_find_the_procedure(kb, question, expected):
     # What a name leaves out ("trừ ... theo yêu cầu của nước nhập khẩu") is the sibling's topic.
     ("trang trai ga xuat khau, nuoc nhap khau yeu cau chung nhan co so an toan dich benh theo yeu cau cua ho",
      "1.011472"),
+    # ... but a message saying what the asker is not ("không phải cộng tác viên") fits the name
+    # that excludes it.
+    ("tôi tự dịch, tôi không phải cộng tác viên dịch thuật của ủy ban nhân dân cấp xã, chứng thực chữ ký người dịch",
+     "2.001008"),
     # A name listing several procedures ("Cấp ...; Cấp lại ...") is the plain one when it lists it
     # first, and a sibling of the procedures it lists: the extension yields to it for a new drug.
     ("thuoc thu y moi muon dang ky luu hanh", "1.004881"),
