@@ -121,9 +121,14 @@ class ProcedureSearch:
         self._base_sets = [set(tokens) for tokens in self._base_tokens]
         base_names = [" ".join(tokens) for tokens in self._base_tokens]
         self._name_ops = [name_operations(name) for name in base_names]
+        # Each procedure a name lists ("Cấp ...; Cấp lại ... (trong trường hợp ...)"), matched on its own.
+        self._listed_tokens = [[levels.base_name(part).split() for part in p.name.split(";") if part.strip()]
+                               if ";" in p.name else [] for p in index.procedures]
+        self._listed_sets = [[set(tokens) for tokens in listed] for listed in self._listed_tokens]
         # A name listing several procedures ("Cấp giấy chứng nhận ...; Cấp lại giấy chứng nhận ...")
         # is the plain procedure when the first one listed is.
-        self._head_ops = [head_operations(levels.base_name(p.name.split(";")[0])) for p in index.procedures]
+        self._head_ops = [head_operations(" ".join(listed[0]) if listed else name)
+                          for listed, name in zip(self._listed_tokens, base_names)]
         self._subject_words = [set(without_operation_words(name).split()) for name in base_names]
         self._foreign = [name_is_foreign(name) for name in base_names]
         self._mobile = [name_is_mobile(name) for name in base_names]
@@ -146,10 +151,7 @@ class ProcedureSearch:
                                                        for item in items)
                                    if len(words) >= 2 or any(self._idf.get(w, 0.0) >= RARE_EXCLUDED_IDF
                                                              for w in words)])
-        # Each procedure a name lists ("Cấp ...; Cấp lại ... (trong trường hợp ...)"), matched on its own.
-        self._listed_tokens = [[levels.base_name(part).split() for part in p.name.split(";") if part.strip()]
-                               if ";" in p.name else [] for p in index.procedures]
-        self._listed_sets = [[set(tokens) for tokens in listed] for listed in self._listed_tokens]
+        self._scope_sets = [set(tokens) for tokens in self._scope_tokens]
         # Each procedure's passage vectors, to score candidates the dense neighbours did not reach.
         self._passages: dict[int, list[int]] = {}
         if self.use_dense:
@@ -278,8 +280,7 @@ class ProcedureSearch:
             f = {name: float(arr[row]) for name, arr in lexical.items()}
             f["lexical_best"] = max(f.get("title_folded", 0.0), f.get("alias", 0.0))
             f["title_recall"] = title_recall(covered, self._title_tokens[row])
-            f["name_precision"] = weighted_overlap(topic_words, set(self._scope_tokens[row]), self._idf,
-                                                   self._default_idf)
+            f["name_precision"] = weighted_overlap(topic_words, self._scope_sets[row], self._idf, self._default_idf)
             f["name_recall"] = max([weighted_overlap(tokens, covered, self._idf, self._default_idf)
                                     for tokens in [self._scope_tokens[row]] + self._listed_tokens[row]])
             f["op_match"], f["op_plain"] = operation_features(asked_ops, self._name_ops[row],
