@@ -244,6 +244,14 @@ _BUSINESS = {
     "tsbd": "tài sản bảo đảm",
     "ctv": "cộng tác viên",
     "nhnn": "ngân hàng nhà nước",
+    "tmcp": "thương mại cổ phần",  # "ngân hàng TMCP"
+    "ctck": "công ty chứng khoán",
+    # spelt out with the legal kind the colloquial table adds to the full name
+    "qtdnd": "quỹ tín dụng nhân dân tổ chức tín dụng là hợp tác xã",
+    "tctcvm": "tổ chức tài chính vi mô",
+    "tmđt": "thương mại điện tử",
+    "tmdt": "thương mại điện tử",
+    "bvtv": "bảo vệ thực vật",  # "thuốc BVTV"
     "khđt": "kế hoạch và đầu tư",
     "khdt": "kế hoạch và đầu tư",
     "skhđt": "sở kế hoạch và đầu tư",
@@ -314,6 +322,22 @@ _AGENCIES_LEGAL = {
     "ubcknn": "ủy ban chứng khoán nhà nước",
     "antt": "an ninh trật tự",
     "tnxp": "thanh niên xung phong",
+    "tgpl": "trợ giúp pháp lý",
+    # Ministries and departments as their names are shortened ("Sở NN&MT", "Bộ KH&CN"); "&" may
+    # join the parts.
+    "nn mt": "nông nghiệp và môi trường",
+    "nnmt": "nông nghiệp và môi trường",
+    "tn mt": "tài nguyên và môi trường",
+    "nn ptnt": "nông nghiệp và phát triển nông thôn",
+    "nnptnt": "nông nghiệp và phát triển nông thôn",
+    "kh cn": "khoa học và công nghệ",
+    "khcn": "khoa học và công nghệ",
+    "kh đt": "kế hoạch và đầu tư",
+    "kh dt": "kế hoạch và đầu tư",
+    "gd đt": "giáo dục và đào tạo",
+    "gd dt": "giáo dục và đào tạo",
+    "gdđt": "giáo dục và đào tạo",
+    "gddt": "giáo dục và đào tạo",
     "qđ": "quyết định",
     "qd": "quyết định",
     "nđ": "nghị định",  # accented only: unaccented "nd" is ambiguous

@@ -321,8 +321,8 @@ def _fix_piece_new(piece: str) -> str:
 # ("1.004222", "68/2020/qh14", "tp.hcm", "a/c", "cà-vẹt").
 _CHUNK_RE = re.compile(r"[^\W_]+(?:[./\-][^\W_]+)*")
 _SEP_RE = re.compile(r"[./\-]")
-# Separators allowed between the tokens of a phrase.
-_PHRASE_GAP_RE = re.compile(r"\s+|[.\-]")
+# Separators allowed between the tokens of a phrase ("nn&mt" is "nn mt").
+_PHRASE_GAP_RE = re.compile(r"\s*&\s*|\s+|[.\-]")
 _HAS_DIGIT_RE = re.compile(r"\d")
 
 

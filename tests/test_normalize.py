@@ -351,6 +351,8 @@ def test_fold_keeps_non_letters():
         ("kcn", "khu công nghiệp"),
         ("mtv", "một thành viên"),
         ("hđqt", "hội đồng quản trị"),
+        ("tmcp", "thương mại cổ phần"),
+        ("bvtv", "bảo vệ thực vật"),
     ],
 )
 def test_expand_single(text, expected):
@@ -373,6 +375,12 @@ def test_expand_single(text, expected):
         ("Đk thường trú cần j z ad", "đăng ký thường trú cần gì vậy admin"),
         ("nộp wa mạng đc ko", "nộp qua mạng được không"),
         ("UBND xã cấp GCN QSDĐ", "ủy ban nhân dân xã cấp giấy chứng nhận quyền sử dụng đất"),
+        # "&" joins the parts of a ministry's shortened name
+        ("Sở NN&MT tỉnh", "Sở nông nghiệp và môi trường tỉnh"),
+        ("bo kh & cn", "bo khoa học và công nghệ"),
+        ("so gd-dt", "so giáo dục và đào tạo"),
+        ("AT&T", "AT&T"),
+        ("cty A & B", "công ty A & B"),
     ],
 )
 def test_expand_in_sentences(text, expected):
