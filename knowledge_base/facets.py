@@ -351,3 +351,31 @@ def name_exclusions(folded_name: str) -> tuple[str, tuple[str, ...]]:
     kept = " ".join(_PUNCTUATION_RE.sub(" ", _EXCLUSION_RE.sub(" ", folded_name)).split())
     excluded = (" ".join(_PUNCTUATION_RE.sub(" ", item).split()) for item in items)
     return kept, tuple(item for item in excluded if item)
+
+
+# What a message says the asker or the thing is not: "tôi không phải cộng tác viên dịch thuật",
+# "chưa phải là hội viên". A sibling name stating it plainly ("người dịch là cộng tác viên ...")
+# does not fit such a message; the one negating it does. "không phải nộp" (need not) is read the
+# same way, harmlessly: names rarely state what a message says it need not do, and the rule only
+# decides between near-identical names.
+_MESSAGE_NEGATED_RE = re.compile(r"\b(?:khong|chua|ko|k) phai (?:la )?(\w+ \w+(?: \w+)?)")
+_NEGATION_BEFORE_RE = re.compile(r"\b(?:khong|chua) phai (?:la )?$")
+
+
+def message_negations(folded: str) -> tuple[str, ...]:
+    """The two or three words after each "không phải (là)" of an accent-folded message."""
+    return tuple(m.group(1) for m in _MESSAGE_NEGATED_RE.finditer(folded))
+
+
+def name_asserts(folded_name: str, negated: str) -> bool:
+    """The name states what the message negates (its first three words, or its first two), at
+    least once without negating it itself."""
+    words = negated.split()
+    for size in (3, 2):
+        if len(words) < size:
+            continue
+        phrase = " ".join(words[:size])
+        for m in re.finditer(rf"\b{re.escape(phrase)}\b", folded_name):
+            if not _NEGATION_BEFORE_RE.search(folded_name[:m.start()]):
+                return True
+    return False

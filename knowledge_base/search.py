@@ -30,12 +30,14 @@ from knowledge_base.diacritics import encoder_text
 from knowledge_base.facets import (FOREIGN_NAME_PHRASE, MOBILE_NAME_PHRASE, age_fit, audience_fit, audience_kinds,
                                    direction_contradicts, foreign_fit, grade_fit, message_age, message_birth_registered,
                                    message_channel, message_directions, message_from_organisation, message_grades,
-                                   message_is_foreign, message_residence, message_wants_mobile, name_age_range,
-                                   name_channel, name_exclusions, name_grades, name_is_foreign, name_is_mobile,
-                                   name_registers_birth, name_residence, residence_fit, sibling_key, stated_directions)
+                                   message_is_foreign, message_negations, message_residence, message_wants_mobile,
+                                   name_age_range, name_asserts, name_channel, name_exclusions, name_grades,
+                                   name_is_foreign, name_is_mobile, name_registers_birth, name_residence,
+                                   residence_fit, sibling_key, stated_directions)
 from knowledge_base.normalize import fold_accents
 from knowledge_base.operations import (head_operations, message_operations, name_operations, operation_features,
                                        served_operations, without_operation_words)
+from knowledge_base.query_adapter import QueryAdapter
 from knowledge_base.scoring import (FUNCTION_WORDS, Calibration, confidence_features, content_words, coverage,
                                     phrase_score, title_recall, unmatched_rarity, weighted_overlap)
 
@@ -102,9 +104,10 @@ class SearchResult:
 
 class ProcedureSearch:
     def __init__(self, index: HybridIndex, calibration: Calibration, use_dense: bool = True,
-                 use_lexical: bool = True):
+                 use_lexical: bool = True, adapter: QueryAdapter | None = None):
         self.index = index
         self.calibration = calibration
+        self.adapter = adapter
         self.use_dense = use_dense and index.faiss_index is not None
         self.use_lexical = use_lexical
         self._by_code = {p.code: i for i, p in enumerate(index.procedures)}
@@ -165,6 +168,8 @@ class ProcedureSearch:
     def load(cls, settings: KBSettings | None = None, progress: bool = True, **kwargs) -> "ProcedureSearch":
         settings = settings or KBSettings.from_env()
         index = load_or_build(settings, progress=progress)
+        if "adapter" not in kwargs and index.encoder is not None and settings.query_adapter_path:
+            kwargs["adapter"] = QueryAdapter.load(settings.query_adapter_path, index.encoder.name, index.encoder.dim)
         return cls(index, Calibration.load(settings.calibration_path), **kwargs)
 
     def variant_level(self, code: str) -> str | None:
@@ -175,6 +180,11 @@ class ProcedureSearch:
     def procedure(self, code: str) -> Procedure | None:
         row = self._by_code.get(code)
         return None if row is None else self.index.procedures[row]
+
+    def query_vector(self, restored: str) -> np.ndarray:
+        """The encoded message (1 x dim), through the learned query map when there is one."""
+        qvec = self.index.encoder.encode_queries([restored])
+        return self.adapter.apply(qvec) if self.adapter is not None else qvec
 
     def dense_text(self, norm) -> str:
         """What the encoder reads: the message with diacritics restored where they were left out."""
@@ -212,7 +222,7 @@ class ProcedureSearch:
         dense_rank = np.zeros(n, dtype=np.float32)
         dense_rows: list[int] = []
         if self.use_dense and norm.accented.strip():
-            qvec = idx.encoder.encode_queries([restored])
+            qvec = self.query_vector(restored)
             sims, ids = idx.faiss_index.search(qvec, min(DENSE_NEIGHBOURS, idx.vectors.shape[0]))
             for sim, vid in zip(sims[0], ids[0]):
                 if vid < 0:
@@ -307,6 +317,7 @@ class ProcedureSearch:
             "channel": message_channel(query_folded), "residence": residence,
             "directions": message_directions(query_folded),
             "birth_registered": message_birth_registered(query_folded),
+            "negations": message_negations(query_folded),
             "query_known": (sum(1 for t in known if t in self._known_terms) / len(known)) if known else 0.0,
         }
         return candidates, feats, context
@@ -384,10 +395,11 @@ class ProcedureSearch:
 
         def contradicts_outright(row: int) -> bool:
             # Contradictions no shared word can undo: goods or people crossing the other way, a
-            # birth registered again, the thing a name leaves out.
+            # birth registered again, the thing a name leaves out, what the message says is not so.
             return (direction_contradicts(ctx["directions"], self._directions[row])
                     or (ctx["birth_registered"] and self._registers_birth[row])
-                    or (names_excluded and any(words <= query_words for words in self._excluded[row])))
+                    or (names_excluded and any(words <= query_words for words in self._excluded[row]))
+                    or any(name_asserts(" ".join(self._base_tokens[row]), phrase) for phrase in ctx["negations"]))
 
         def fits(row: int, f: dict[str, float]) -> bool:
             operation = bool(asked & self._name_ops[row]) if asked else not self._head_ops[row]

@@ -3,9 +3,10 @@ import pytest
 from knowledge_base.facets import (ABROAD, DOMESTIC, IN_PERSON, ONLINE, age_fit, audience_fit, audience_kinds,
                                    direction_contradicts, foreign_fit, message_directions, grade_fit, message_age,
                                    message_birth_registered, message_channel, message_from_organisation,
-                                   message_grades, message_is_foreign, message_residence, name_age_range,
-                                   name_channel, name_exclusions, name_grades, name_is_foreign, name_registers_birth,
-                                   name_residence, residence_fit, sibling_key, stated_directions)
+                                   message_grades, message_is_foreign, message_negations, message_residence,
+                                   name_age_range, name_asserts, name_channel, name_exclusions, name_grades,
+                                   name_is_foreign, name_registers_birth, name_residence, residence_fit, sibling_key,
+                                   stated_directions)
 from knowledge_base.levels import base_name
 from knowledge_base.normalize import fold_accents, normalize_query
 from knowledge_base.operations import (AMEND, CANCEL, CERTIFY, EXCHANGE, EXTEND, FOUND, LOCK, RECUR, REISSUE, RELAPSE,
@@ -356,3 +357,17 @@ def test_goods_sent_in_or_out_imply_the_direction():
     assert message_directions(folded("gửi hồ sơ lên sở tư pháp")) == frozenset()
     # Words that state the direction win over what is implied.
     assert message_directions(folded("nhập khẩu hàng gửi sang Lào")) == frozenset({"nhap khau"})
+
+
+def test_what_a_message_says_is_not_so_and_the_names_stating_it():
+    said = message_negations(folded("tôi tự dịch, tôi không phải cộng tác viên dịch thuật của xã"))
+    assert said == ("cong tac vien",)
+    assert message_negations(folded("ko phải là người nước ngoài")) == ("nguoi nuoc ngoai",)
+    assert message_negations(folded("có phải nộp phí không")) == ()
+    plain = base_name("Chứng thực chữ ký người dịch mà người dịch là cộng tác viên dịch thuật của Ủy ban nhân dân cấp xã")
+    negated = base_name("Chứng thực chữ ký người dịch mà người dịch không phải là cộng tác viên dịch thuật")
+    assert name_asserts(plain, said[0]) and not name_asserts(negated, said[0])
+    assert name_asserts(base_name("Cấp thẻ cho người nước ngoài"), "nguoi nuoc ngoai")
+    # The first two words are enough when the third is the message's own ("hội viên hội ...").
+    assert name_asserts(base_name("Cấp thẻ hội viên"), "hoi vien hoi")
+    assert not name_asserts(base_name("Đăng ký kết hôn"), "cong tac vien")

@@ -4,10 +4,12 @@ the figures measured in docs/benchmarks.md; the targets themselves are tracked b
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from knowledge_base.config import REPO_ROOT, KBSettings
 from knowledge_base.evaluate import metrics, read_questions, run
+from knowledge_base.normalize import normalize_query
 from knowledge_base.search import ProcedureSearch
 
 SHARED_DEV = REPO_ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
@@ -116,3 +118,17 @@ def test_quality_floors(kb, path: Path, floors):
     assert m["mrr_at_10"] >= floors["mrr_at_10"], m
     assert m["oos_rejected_rate"] >= floors["oos_rejected_rate"], m
     assert m["in_scope_rejected_rate"] <= floors["in_scope_rejected_rate_max"], m
+
+
+def test_the_committed_query_map_is_used_with_its_encoder(kb):
+    assert kb.adapter is not None and kb.adapter.encoder == kb.index.encoder.name
+    restored = kb.dense_text(normalize_query("lam so do"))
+    raw = kb.index.encoder.encode_queries([restored])
+    mapped = kb.query_vector(restored)
+    assert abs(float(np.linalg.norm(mapped)) - 1.0) < 1e-4
+    assert not np.allclose(raw, mapped)
+
+
+def test_search_runs_without_the_query_map(kb):
+    plain = ProcedureSearch(kb.index, kb.calibration, adapter=None)
+    assert plain.search("đăng ký kết hôn cần mang gì").hits[0].code == "1.000894"
