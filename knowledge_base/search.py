@@ -102,6 +102,13 @@ class SearchResult:
         }
 
 
+def query_adapter_for(settings: KBSettings, index: HybridIndex) -> QueryAdapter | None:
+    """The configured query map, when the index has the encoder it was fitted for."""
+    if index.encoder is None or settings.query_adapter_path is None:
+        return None
+    return QueryAdapter.load(settings.query_adapter_path, index.encoder.name, index.encoder.dim)
+
+
 class ProcedureSearch:
     def __init__(self, index: HybridIndex, calibration: Calibration, use_dense: bool = True,
                  use_lexical: bool = True, adapter: QueryAdapter | None = None):
@@ -168,8 +175,7 @@ class ProcedureSearch:
     def load(cls, settings: KBSettings | None = None, progress: bool = True, **kwargs) -> "ProcedureSearch":
         settings = settings or KBSettings.from_env()
         index = load_or_build(settings, progress=progress)
-        if "adapter" not in kwargs and index.encoder is not None and settings.query_adapter_path:
-            kwargs["adapter"] = QueryAdapter.load(settings.query_adapter_path, index.encoder.name, index.encoder.dim)
+        kwargs.setdefault("adapter", query_adapter_for(settings, index))
         return cls(index, Calibration.load(settings.calibration_path), **kwargs)
 
     def variant_level(self, code: str) -> str | None:
