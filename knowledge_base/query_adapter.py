@@ -66,6 +66,17 @@ class QueryAdapter:
         return cls(matrix=matrix, encoder=fitted_for, meta=meta)
 
 
+def group_by_procedure(passages: np.ndarray, passage_owner: np.ndarray, n_procedures: int
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Passages sorted by owning procedure, their owners, and where each procedure's run starts.
+    Every procedure must own at least one passage."""
+    order = np.argsort(passage_owner, kind="stable")
+    owner = np.asarray(passage_owner)[order]
+    if set(np.unique(owner)) != set(range(n_procedures)):
+        raise ValueError("every procedure needs at least one passage")
+    return np.asarray(passages)[order], owner, np.searchsorted(owner, np.arange(n_procedures))
+
+
 def procedure_scores(queries: np.ndarray, passages: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each procedure's score (its best passage's cosine) for each query, and the passage
     similarities. `passages` are grouped by procedure; procedure j owns rows starts[j]:starts[j+1]."""
@@ -87,12 +98,8 @@ def fit(queries: np.ndarray, positives: Sequence[Sequence[int]], passages: np.nd
     """
     queries = np.asarray(queries, dtype=np.float64)
     n, dim = queries.shape
-    order = np.argsort(passage_owner, kind="stable")
-    passages = np.asarray(passages, dtype=np.float64)[order]
-    owner = np.asarray(passage_owner)[order]
-    if set(np.unique(owner)) != set(range(n_procedures)):
-        raise ValueError("every procedure needs at least one passage")
-    starts = np.searchsorted(owner, np.arange(n_procedures))
+    passages, owner, starts = group_by_procedure(passages, passage_owner, n_procedures)
+    passages = passages.astype(np.float64)
     positive_mask = np.zeros((n, n_procedures), dtype=bool)
     for i, rows in enumerate(positives):
         if not len(rows):
@@ -143,11 +150,10 @@ def fit(queries: np.ndarray, positives: Sequence[Sequence[int]], passages: np.nd
 def top_k_accuracy(queries: np.ndarray, positives: Sequence[Sequence[int]], passages: np.ndarray,
                    passage_owner: np.ndarray, n_procedures: int, matrix: np.ndarray | None = None) -> float:
     """Share of queries whose best-scoring procedure is one of theirs (dense alone)."""
-    order = np.argsort(passage_owner, kind="stable")
-    starts = np.searchsorted(np.asarray(passage_owner)[order], np.arange(n_procedures))
+    grouped, _, starts = group_by_procedure(passages, passage_owner, n_procedures)
     q = np.asarray(queries, dtype=np.float32)
     if matrix is not None:
         q = QueryAdapter(matrix=matrix, encoder="").apply(q)
-    proc, _ = procedure_scores(q, np.asarray(passages, dtype=np.float32)[order], starts)
+    proc, _ = procedure_scores(q, grouped.astype(np.float32), starts)
     top = proc.argmax(axis=1)
     return float(np.mean([top[i] in set(rows) for i, rows in enumerate(positives)])) if len(positives) else 0.0

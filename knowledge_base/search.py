@@ -12,7 +12,6 @@ whether the top hit is trustworthy (`confident`). Below it the bot asks or hands
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field as dc_field
 
@@ -30,9 +29,9 @@ from knowledge_base.diacritics import encoder_text
 from knowledge_base.facets import (FOREIGN_NAME_PHRASE, MOBILE_NAME_PHRASE, age_fit, audience_fit, audience_kinds,
                                    direction_contradicts, foreign_fit, grade_fit, message_age, message_birth_registered,
                                    message_channel, message_directions, message_from_organisation, message_grades,
-                                   message_is_foreign, message_negations, message_residence, message_wants_mobile,
-                                   name_age_range, name_asserts, name_channel, name_exclusions, name_grades,
-                                   name_is_foreign, name_is_mobile, name_registers_birth, name_residence,
+                                   message_is_foreign, message_negates, message_negations, message_residence,
+                                   message_wants_mobile, name_age_range, name_asserts, name_channel, name_exclusions,
+                                   name_grades, name_is_foreign, name_is_mobile, name_registers_birth, name_residence,
                                    residence_fit, sibling_key, stated_directions)
 from knowledge_base.normalize import fold_accents
 from knowledge_base.operations import (head_operations, message_operations, name_operations, operation_features,
@@ -47,7 +46,6 @@ DENSE_NEIGHBOURS = 120
 SIBLING_SPAN = 10  # the leading candidates among which siblings trade places
 SIBLING_OVERLAP = 0.6  # names sharing this share of their words are siblings
 RARE_EXCLUDED_IDF = 4.0  # a single excluded word contradicts a message only when names rarely use it
-_NEGATION_RE = re.compile(r"\b(?:khong|chua|ko|k) phai\b")
 FOREIGN_NAME_WORDS = frozenset(FOREIGN_NAME_PHRASE.split())
 MOBILE_NAME_WORDS = frozenset(MOBILE_NAME_PHRASE.split())
 
@@ -397,7 +395,7 @@ class ProcedureSearch:
         query_words = set(ctx["norm"].folded_tokens)
         # "tôi không phải cộng tác viên": a message that negates names what it is not, so the name
         # excluding it ("... không phải là cộng tác viên ...") is no contradiction.
-        names_excluded = not _NEGATION_RE.search(" ".join(ctx["norm"].folded_tokens))
+        names_excluded = not message_negates(" ".join(ctx["norm"].folded_tokens))
 
         def contradicts_outright(row: int) -> bool:
             # Contradictions no shared word can undo: goods or people crossing the other way, a

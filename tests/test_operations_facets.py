@@ -3,7 +3,7 @@ import pytest
 from knowledge_base.facets import (ABROAD, DOMESTIC, IN_PERSON, ONLINE, age_fit, audience_fit, audience_kinds,
                                    direction_contradicts, foreign_fit, message_directions, grade_fit, message_age,
                                    message_birth_registered, message_channel, message_from_organisation,
-                                   message_grades, message_is_foreign, message_negations, message_residence,
+                                   message_grades, message_is_foreign, message_negates, message_negations, message_residence,
                                    name_age_range, name_asserts, name_channel, name_exclusions, name_grades,
                                    name_is_foreign, name_registers_birth, name_residence, residence_fit, sibling_key,
                                    stated_directions)
@@ -364,6 +364,7 @@ def test_what_a_message_says_is_not_so_and_the_names_stating_it():
     assert said == ("cong tac vien",)
     assert message_negations(folded("ko phải là người nước ngoài")) == ("nguoi nuoc ngoai",)
     assert message_negations(folded("có phải nộp phí không")) == ()
+    assert message_negates(folded("tôi không phải")) and not message_negates(folded("có phải nộp phí không"))
     plain = base_name("Chứng thực chữ ký người dịch mà người dịch là cộng tác viên dịch thuật của Ủy ban nhân dân cấp xã")
     negated = base_name("Chứng thực chữ ký người dịch mà người dịch không phải là cộng tác viên dịch thuật")
     assert name_asserts(plain, said[0]) and not name_asserts(negated, said[0])
