@@ -37,7 +37,7 @@ def encode_questions(search, questions: list[dict], progress: bool = True) -> tu
     with the procedure rows each one counts as right."""
     from tqdm import tqdm
 
-    kept = [(q, [search._by_code[c] for c in q["expected"] if c in search._by_code]) for q in questions]
+    kept = [(q, [row for row in map(search.row_of, q["expected"]) if row is not None]) for q in questions]
     kept = [(q, rows) for q, rows in kept if rows]
     texts = [search.dense_text(normalize_query(q["question"])) for q, _ in kept]
     vectors = [search.index.encoder.encode_queries([t]) for t in

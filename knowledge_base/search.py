@@ -127,7 +127,7 @@ class ProcedureSearch:
         self._default_idf = max(self._idf.values(), default=1.0)
         self._base_tokens = [levels.base_name(p.name).split() for p in index.procedures]
         self._base_sets = [set(tokens) for tokens in self._base_tokens]
-        base_names = [" ".join(tokens) for tokens in self._base_tokens]
+        self._base_names = base_names = [" ".join(tokens) for tokens in self._base_tokens]
         self._name_ops = [name_operations(name) for name in base_names]
         # Each procedure a name lists ("Cấp ...; Cấp lại ... (trong trường hợp ...)"), matched on its own.
         self._listed_tokens = [[levels.base_name(part).split() for part in p.name.split(";") if part.strip()]
@@ -175,6 +175,10 @@ class ProcedureSearch:
         index = load_or_build(settings, progress=progress)
         kwargs.setdefault("adapter", query_adapter_for(settings, index))
         return cls(index, Calibration.load(settings.calibration_path), **kwargs)
+
+    def row_of(self, code: str) -> int | None:
+        """The procedure's row in the index (its position in `index.procedures`), if it is there."""
+        return self._by_code.get(code)
 
     def variant_level(self, code: str) -> str | None:
         """The level ("commune", "province", "central") the procedure with this code is done at."""
@@ -403,7 +407,7 @@ class ProcedureSearch:
             return (direction_contradicts(ctx["directions"], self._directions[row])
                     or (ctx["birth_registered"] and self._registers_birth[row])
                     or (names_excluded and any(words <= query_words for words in self._excluded[row]))
-                    or any(name_asserts(" ".join(self._base_tokens[row]), phrase) for phrase in ctx["negations"]))
+                    or any(name_asserts(self._base_names[row], phrase) for phrase in ctx["negations"]))
 
         def fits(row: int, f: dict[str, float]) -> bool:
             operation = bool(asked & self._name_ops[row]) if asked else not self._head_ops[row]
