@@ -35,6 +35,15 @@ def test_requested_level_and_preference():
     assert levels.requested_level("to cao can bo cong an xa") == levels.COMMUNE
     assert levels.requested_level("the bhyt cho than nhan can bo cong an tai cong an tinh") == levels.PROVINCE
     assert levels.requested_level("to cao can bo cong an gui len bo cong an") == levels.CENTRAL
+    # A ministry that granted or decides names the central variant, unless a local office is named too.
+    assert levels.requested_level("giay phep tham do khoang san do bo cap het han") == levels.CENTRAL
+    assert levels.requested_level("mo thuoc tham quyen bo, xin cap phep khai thac") == levels.CENTRAL
+    assert levels.requested_level("cty bao hiem xin bo tai chinh chap thuan doi tru so") == levels.CENTRAL
+    assert levels.requested_level("bo tu phap cap giay phep roi, gio dang ky o so tu phap") == levels.PROVINCE
+    # "cán bộ cấp xã" is an official, "bố mẹ" a parent, "thuốc bổ" a tonic.
+    assert levels.requested_level("can bo cap xa lam sai") == levels.COMMUNE
+    assert levels.requested_level("nha do bo me cho, sang ten the nao") is None
+    assert levels.requested_level("ban thuoc bo can giay phep gi") is None
     # Folded, "phường" is also "phương": "phương tiện", "địa phương" name no level.
     assert levels.requested_level("nop ho so o phuong minh") == levels.COMMUNE
     assert levels.requested_level("giay phep hoat dong cho phuong tien giao thong") is None
