@@ -39,6 +39,8 @@ def test_requested_level_and_preference():
     assert levels.requested_level("giay phep tham do khoang san do bo cap het han") == levels.CENTRAL
     assert levels.requested_level("mo thuoc tham quyen bo, xin cap phep khai thac") == levels.CENTRAL
     assert levels.requested_level("cty bao hiem xin bo tai chinh chap thuan doi tru so") == levels.CENTRAL
+    assert levels.requested_level("lam ho chieu o cuc xuat nhap canh ha noi") == levels.CENTRAL
+    assert levels.requested_level("nop o chi cuc thue khu vuc") is None
     assert levels.requested_level("bo tu phap cap giay phep roi, gio dang ky o so tu phap") == levels.PROVINCE
     # "cán bộ cấp xã" is an official, "bố mẹ" a parent, "thuốc bổ" a tonic.
     assert levels.requested_level("can bo cap xa lam sai") == levels.COMMUNE
