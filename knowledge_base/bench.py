@@ -29,8 +29,9 @@ START, END = "<!-- retrieval:start -->", "<!-- retrieval:end -->"
 QUESTION_SETS = [
     ("blind held-out 3 (project)", REPO_ROOT / "knowledge_base" / "eval" / "questions_blind3.jsonl"),
     ("blind held-out 4, catalog-wide (project)", REPO_ROOT / "knowledge_base" / "eval" / "questions_blind4.jsonl"),
-    ("blind held-out 5, catalog-wide, no training questions (project)",
-     REPO_ROOT / "knowledge_base" / "eval" / "questions_blind5.jsonl"),
+    ("blind held-out 5, catalog-wide (project)", REPO_ROOT / "knowledge_base" / "eval" / "questions_blind5.jsonl"),
+    ("blind held-out 6, catalog-wide, everyday words (project)",
+     REPO_ROOT / "knowledge_base" / "eval" / "questions_blind6.jsonl"),
     ("catalog-wide study set (project)", REPO_ROOT / "knowledge_base" / "eval" / "questions_catalog_study.jsonl"),
     ("blind held-out 2 (project)", REPO_ROOT / "knowledge_base" / "eval" / "questions_blind2.jsonl"),
     ("blind held-out 1 (project)", REPO_ROOT / "knowledge_base" / "eval" / "questions_blind.jsonl"),
