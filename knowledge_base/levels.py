@@ -81,8 +81,9 @@ _LEVEL_INTENT = [
 
 
 # A ministry or one of its departments named as the one that granted, manages or decides ("giấy
-# phép do Bộ cấp", "thuộc thẩm quyền Bộ", "xin Bộ Tài chính chấp thuận", "làm ở Cục xuất nhập cảnh"). Weaker than the cues above: a message that also
-# names a local office ("Bộ cấp phép, giờ đăng ký ở Sở Tư pháp") asks about the local step.
+# phép do Bộ cấp", "thuộc thẩm quyền Bộ", "xin Bộ Tài chính chấp thuận", "làm ở Cục xuất nhập
+# cảnh"). Weaker than the cues above: a message that also names a local office ("Bộ cấp phép,
+# giờ đăng ký ở Sở Tư pháp") asks about the local step.
 # "cán bộ cấp xã" is an official; "bố mẹ" and "thuốc bổ" fold to "bo" too, hence the verbs.
 _MINISTRY_RE = re.compile(
     r"\b(?:(?<!can )bo (?:cap|giao|quan ly|bo nhiem|chu quan|phe duyet|cho phep|chap thuan)"

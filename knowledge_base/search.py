@@ -182,11 +182,11 @@ class ProcedureSearch:
 
     def variant_level(self, code: str) -> str | None:
         """The level ("commune", "province", "central") the procedure with this code is done at."""
-        row = self._by_code.get(code)
+        row = self.row_of(code)
         return None if row is None else self.index.variant_levels[row]
 
     def procedure(self, code: str) -> Procedure | None:
-        row = self._by_code.get(code)
+        row = self.row_of(code)
         return None if row is None else self.index.procedures[row]
 
     def query_vector(self, restored: str) -> np.ndarray:
