@@ -118,7 +118,7 @@ browser:
 # Re-fit the learned query map on knowledge_base/train/, then the confidence model it rescales.
 adapter: $(APP_STAMP)
 	$(APP_PY) -m knowledge_base.fit_adapter
-	$(APP_PY) -m knowledge_base.calibrate --keep-fusion
+	$(APP_PY) -m knowledge_base.calibrate --keep-fusion --training-fold
 
 eval: $(APP_STAMP)
 	$(APP_PY) -m knowledge_base.evaluate $(QUESTIONS)

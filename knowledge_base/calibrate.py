@@ -1,6 +1,6 @@
 """Fit the fusion weights and the confidence model on the project's tuning questions.
 
-    python -m knowledge_base.calibrate [--questions knowledge_base/eval/questions_tune.jsonl] [--keep-fusion]
+    python -m knowledge_base.calibrate [--questions FILE ...] [--keep-fusion] [--training-fold]
 
 Fusion: a short coordinate search on the weights maximises top-1 accuracy plus MRR on the same
 questions, from several starting points (the weights in calibration.json, logistic regressions
@@ -8,13 +8,18 @@ over candidates and over right-minus-wrong pairs). A step, or another starting p
 at least MIN_GAIN (about two questions): smaller gains are noise of the tuning set, and chasing
 them moved held-out accuracy by as much as two points either way. Confidence: a
 logistic regression over the fused ranking separates in-scope messages from out-of-scope ones;
-the threshold is the highest that keeps in-scope rejections within REJECT_BUDGET on the tuning
-set. Held-out questions are never used here. The result is written to calibration.json.
+the threshold is the highest that keeps in-scope rejections within REJECT_BUDGET on the questions.
+With --training-fold (as `make adapter` runs it), the confidence also learns from the training
+questions `fit_adapter` held out of a second map, scored with that map: chat messages in everyday
+words, which the tuning set (close to official names) under-represents. Fusion weights are fitted
+on the tuning set only. Held-out and blind questions are never used here. The result is written
+to calibration.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 from pathlib import Path
@@ -155,16 +160,33 @@ def fit_clarify_margin(search, prepared, cal: Calibration) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
+    parser.add_argument("--questions", type=Path, nargs="+", default=[DEFAULT_QUESTIONS],
+                        help="question files; the fusion weights are fitted on the first only")
+    parser.add_argument("--adapter", type=Path, default=None,
+                        help="query map to calibrate with instead of KB_QUERY_ADAPTER's (the map fitted "
+                             "without the calibration fold, when training questions are among the files)")
     parser.add_argument("--keep-fusion", action="store_true",
                         help="keep the committed fusion weights; re-fit only the confidence model, the "
                              "threshold and the clarify margin (after a change of scale, such as a new query map)")
+    parser.add_argument("--training-fold", action="store_true",
+                        help="add the training questions held out of the second map of `make adapter` and "
+                             "score every question with that map")
     args = parser.parse_args(argv)
+    from knowledge_base.fit_adapter import FOLD_ADAPTER, FOLD_QUESTIONS
     from knowledge_base.search import ProcedureSearch
 
     settings = KBSettings.from_env()
+    if args.training_fold:
+        fold, fold_adapter = settings.index_dir / FOLD_QUESTIONS, settings.index_dir / FOLD_ADAPTER
+        if not fold.exists() or not fold_adapter.exists():
+            raise SystemExit(f"{fold} or {fold_adapter} is missing: run `make adapter` (fit_adapter) first")
+        args.questions.append(fold)
+        args.adapter = args.adapter or fold_adapter
+    if args.adapter is not None:
+        settings = dataclasses.replace(settings, query_adapter_path=args.adapter)
     search = ProcedureSearch.load(settings)
-    questions = read_questions(args.questions)
+    files = [read_questions(path) for path in args.questions]
+    questions = [q for qs in files for q in qs]
     start_time = time.time()
 
     prepared = []
@@ -180,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     if settings.calibration_path.exists():
         incumbent.update(Calibration.load(settings.calibration_path).fusion_weights)
     start = np.array([incumbent.get(n, 0.0) for n in FEATURES])
-    groups = [(X, y) for q, _, _, _, X, y in prepared if q["expected"] and len(X)]
+    groups = [(X, y) for q, _, _, _, X, y in prepared[:len(files[0])] if q["expected"] and len(X)]
     weights = start if args.keep_fusion else fit_fusion(groups, start)
     cal.fusion_weights = {n: round(float(w), 4) for n, w in zip(FEATURES, weights)}
     search.calibration = cal
@@ -203,8 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     oos_rejected = float((probs[~conf_y] < cal.threshold).mean()) if (~conf_y).any() else 0.0
     cal.clarify_margin = fit_clarify_margin(search, prepared, cal)
     cal.meta = {
-        "fitted_on": str(args.questions.relative_to(REPO_ROOT) if args.questions.is_relative_to(REPO_ROOT)
-                         else args.questions),
+        "fitted_on": [str(p.relative_to(REPO_ROOT) if p.is_relative_to(REPO_ROOT) else p) for p in args.questions],
         "n_questions": len(questions), "index": search.index.fingerprint,
         "fitted_at": time.strftime("%Y-%m-%d"),
         "fusion": "kept" if args.keep_fusion else "fitted",

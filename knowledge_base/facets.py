@@ -268,6 +268,74 @@ def grade_fit(message: frozenset[str], name: frozenset[str]) -> float:
     return 1.0 if message & name else 0.0
 
 
+# Quantities: some names split by a size ("... quy mô từ 5.000 m3/ngày đêm trở lên" / "... dưới
+# 5.000 m3/ngày đêm", "sở hữu từ 10% vốn điều lệ trở lên", "trị giá dưới 5 triệu đồng"); a message
+# that states its size ("giếng 7000 m3 một ngày", "mua 12% cổ phần") picks the side it falls on.
+_UNITS = (("m3", r"m3|m 3|met khoi|khoi"), ("%", r"%|phan tram"), ("tan", r"tan"),
+          ("trieu dong", r"trieu(?: dong)?"))
+_UNIT_RE = "|".join(f"(?P<u{i}>{rx})" for i, (_, rx) in enumerate(_UNITS))
+_AMOUNT = r"(?P<num>\d{1,3}(?:\.\d{3})+|\d+(?:,\d+)?)(?: ?(?P<k>k|nghin|ngan)\b)?"
+_QUANTITY_RE = re.compile(rf"(?:\b(?P<bound>tu|tren|duoi|hon|khong qua|toi da|it nhat) )?{_AMOUNT} ?(?:{_UNIT_RE})"
+                          rf"(?![a-z])(?P<rest>[^,;()]{{0,30}})")
+_UPWARDS_RE = re.compile(r"\btro len\b")
+_DOWNWARDS_RE = re.compile(r"\btro xuong\b")
+
+
+def _quantities(folded: str):
+    for match in _QUANTITY_RE.finditer(folded):
+        raw = match.group("num")
+        value = float(raw.replace(".", "").replace(",", ".")) if "." in raw and len(raw.split(".")[-1]) == 3 \
+            else float(raw.replace(",", "."))
+        if match.group("k"):
+            value *= 1000
+        unit = next(name for i, (name, _) in enumerate(_UNITS) if match.group(f"u{i}"))
+        # "từ 200 tấn trở xuống" bounds from above, whatever the word before the number says.
+        rest = match.group("rest")
+        side = "up" if _UPWARDS_RE.search(rest) else "down" if _DOWNWARDS_RE.search(rest) else None
+        yield unit, value, match.group("bound"), side
+
+
+def message_quantities(folded: str) -> dict[str, float]:
+    """Sizes a message states, by unit ("7000 m3/ngày" → {"m3": 7000}); a bound counts as just past
+    itself ("dưới 5000 m3" is a little under 5000)."""
+    stated: dict[str, float] = {}
+    for unit, value, bound, _ in _quantities(folded):
+        shift = {"duoi": -0.5, "tren": 0.5, "hon": 0.5}.get(bound or "", 0.0)
+        stated.setdefault(unit, max(0.0, value + shift))
+    return stated
+
+
+def name_quantity_ranges(folded_name: str) -> dict[str, tuple[float, float]]:
+    """Size ranges a procedure name is for, by unit, as [low, high). A name giving both sides of
+    the same unit ("10% trở lên hoặc giảm xuống dưới 10%") restricts nothing."""
+    ranges: dict[str, tuple[float, float]] = {}
+    spoiled: set[str] = set()
+    for unit, value, bound, side in _quantities(folded_name):
+        if side == "down" or bound in ("khong qua", "toi da"):
+            span = (0.0, value + 1e-9)
+        elif bound == "duoi":
+            span = (0.0, value)
+        elif bound in ("tu", "it nhat") or side == "up":
+            span = (value, float("inf"))
+        elif bound in ("tren", "hon"):
+            span = (value + 1e-9, float("inf"))
+        else:
+            continue
+        if unit in ranges and ranges[unit] != span:
+            spoiled.add(unit)
+        ranges[unit] = span
+    return {unit: span for unit, span in ranges.items() if unit not in spoiled}
+
+
+def quantity_fit(stated: dict[str, float], ranges: dict[str, tuple[float, float]]) -> float:
+    """1 when every size the message states for a unit the name splits on is in its range, 0 when
+    one is outside, 0.5 when they share no unit."""
+    shared = [unit for unit in stated if unit in ranges]
+    if not shared:
+        return 0.5
+    return 1.0 if all(ranges[u][0] <= stated[u] < ranges[u][1] for u in shared) else 0.0
+
+
 # Direction of a crossing: goods in or out ("nhập khẩu" / "xuất khẩu"), people or ships in or out
 # ("nhập cảnh" / "xuất cảnh"). Sibling names differ by that word alone ("Cấp phép nhập khẩu giống
 # cây trồng ..." / "Cấp phép xuất khẩu ..."); "xuất nhập khẩu" states both.

@@ -35,6 +35,7 @@ FEATURES = (
     "age_fit",          # the age the message states is in the name's range ("dưới 14 tuổi"); 0.5 unknown
     "residence_fit",    # message and name agree on where the applicant lives (ở trong nước / ở nước ngoài)
     "grade_fit",        # the construction grade the message names ("công trình cấp I") is the name's
+    "quantity_fit",     # the size the message states ("7000 m3/ngày") is in the name's ("từ 5.000 m3 trở lên")
 )
 
 CONFIDENCE_FEATURES = ("top_score", "margin", "top_dense", "top_title_folded", "top_phrase", "query_known",
@@ -71,7 +72,7 @@ class Calibration:
                             "foreign_fit": 0.5, "audience_fit": 0.5,
                             "mobile_fit": 0.5, "rare_coverage": 1.0, "dense": 6.0, "dense_rank": 1.0, "phrase": 2.0,
                             "level_pref": 0.3, "age_fit": 1.0,
-                            "residence_fit": 1.0, "grade_fit": 1.0},
+                            "residence_fit": 1.0, "grade_fit": 1.0, "quantity_fit": 1.0},
             confidence_weights={"top_score": 1.0, "margin": 1.0, "top_dense": 10.0,
                                 "top_title_folded": 2.0, "top_phrase": 1.0, "query_known": 2.0},
             confidence_bias=-14.0,

@@ -29,10 +29,11 @@ from knowledge_base.diacritics import encoder_text
 from knowledge_base.facets import (FOREIGN_NAME_PHRASE, MOBILE_NAME_PHRASE, age_fit, audience_fit, audience_kinds,
                                    direction_contradicts, foreign_fit, grade_fit, message_age, message_birth_registered,
                                    message_channel, message_directions, message_from_organisation, message_grades,
-                                   message_is_foreign, message_negates, message_negations, message_residence,
-                                   message_wants_mobile, name_age_range, name_asserts, name_channel, name_exclusions,
-                                   name_grades, name_is_foreign, name_is_mobile, name_registers_birth, name_residence,
-                                   residence_fit, sibling_key, stated_directions)
+                                   message_is_foreign, message_negates, message_negations, message_quantities,
+                                   message_residence, message_wants_mobile, name_age_range, name_asserts, name_channel,
+                                   name_exclusions, name_grades, name_is_foreign, name_is_mobile, name_quantity_ranges,
+                                   name_registers_birth, name_residence, quantity_fit, residence_fit, sibling_key,
+                                   stated_directions)
 from knowledge_base.normalize import fold_accents
 from knowledge_base.operations import (head_operations, message_operations, name_operations, operation_features,
                                        served_operations, without_operation_words)
@@ -143,6 +144,8 @@ class ProcedureSearch:
         self._ages = [name_age_range(name) for name in base_names]
         self._residence = [name_residence(name) for name in base_names]
         self._grades = [name_grades(name) for name in base_names]
+        # Sizes are read from the whole folded name: the token form drops "%".
+        self._quantities = [name_quantity_ranges(fold_accents(p.name).lower()) for p in index.procedures]
         self._mobile_rows = [row for row, mobile in enumerate(self._mobile) if mobile]
         self._sibling_keys = [sibling_key(name) for name in base_names]
         self._channels = [name_channel(name) for name in base_names]
@@ -285,6 +288,7 @@ class ProcedureSearch:
         foreign, from_org = message_is_foreign(query_folded), message_from_organisation(query_folded)
         age = message_age(query_folded)
         residence, grades = message_residence(query_folded), message_grades(query_folded)
+        quantities = message_quantities(norm.folded)
         rare_words = {t for t in topic_words if self._idf.get(t, 0.0) >= self._rare_idf}
         # A situation the message describes covers the words a name uses for it: "vợ em là người
         # Nhật" is what "có yếu tố nước ngoài" means, "cán bộ xuống tận nhà" what "lưu động" means.
@@ -318,6 +322,7 @@ class ProcedureSearch:
             f["age_fit"] = age_fit(age, self._ages[row])
             f["residence_fit"] = residence_fit(residence, self._residence[row])
             f["grade_fit"] = grade_fit(grades, self._grades[row])
+            f["quantity_fit"] = quantity_fit(quantities, self._quantities[row])
             feats.append(f)
         known = [t for t in norm.folded_tokens if len(t) > 1]
         context = {
@@ -412,6 +417,7 @@ class ProcedureSearch:
         def fits(row: int, f: dict[str, float]) -> bool:
             operation = bool(asked & self._name_ops[row]) if asked else not self._head_ops[row]
             return (operation and f["age_fit"] != 0.0 and f["residence_fit"] != 0.0 and f["grade_fit"] != 0.0
+                    and f["quantity_fit"] != 0.0
                     and (not check_foreign or f["foreign_fit"] != 0.0)
                     and (wanted is None or self.index.variant_levels[row] == wanted)
                     and (channel is None or self._channels[row] in (None, channel))

@@ -3,7 +3,7 @@ import pytest
 from knowledge_base.facets import (ABROAD, DOMESTIC, IN_PERSON, ONLINE, age_fit, audience_fit, audience_kinds,
                                    direction_contradicts, foreign_fit, message_directions, grade_fit, message_age,
                                    message_birth_registered, message_channel, message_from_organisation,
-                                   message_grades, message_is_foreign, message_negates, message_negations, message_residence,
+                                   message_grades, message_is_foreign, message_quantities, name_quantity_ranges, quantity_fit, message_negates, message_negations, message_residence,
                                    name_age_range, name_asserts, name_channel, name_exclusions, name_grades,
                                    name_is_foreign, name_registers_birth, name_residence, residence_fit, sibling_key,
                                    stated_directions)
@@ -372,3 +372,34 @@ def test_what_a_message_says_is_not_so_and_the_names_stating_it():
     # The first two words are enough when the third is the message's own ("hội viên hội ...").
     assert name_asserts(base_name("Cấp thẻ hội viên"), "hoi vien hoi")
     assert not name_asserts(base_name("Đăng ký kết hôn"), "cong tac vien")
+
+
+def name_text(name: str) -> str:
+    return fold_accents(name).lower()
+
+
+def message_text(message: str) -> str:
+    return normalize_query(message).folded  # the whole folded message: tokens drop "%"
+
+
+def test_quantities_pick_the_side_of_a_size_threshold():
+    big = name_quantity_ranges(name_text("Cấp giấy phép khai thác nước dưới đất đối với công trình có quy mô "
+                                      "từ 5.000 m3/ngày đêm trở lên"))
+    small = name_quantity_ranges(name_text("Cấp giấy phép khai thác nước dưới đất đối với công trình có quy mô "
+                                        "dưới 5.000 m3/ngày đêm"))
+    assert big == {"m3": (5000.0, float("inf"))} and small == {"m3": (0.0, 5000.0)}
+    well = message_quantities(message_text("giếng khoan của cty em lấy khoảng 7000 m3/ngày, xin phép ở đâu"))
+    assert well == {"m3": 7000.0}
+    assert quantity_fit(well, big) == 1.0 and quantity_fit(well, small) == 0.0
+    assert message_quantities(message_text("tam 3.500 khoi moi ngay")) == {"m3": 3500.0}
+    assert message_quantities(message_text("7k m3 1 ngay")) == {"m3": 7000.0}
+    assert quantity_fit(message_quantities(message_text("dưới 5000m3")), small) == 1.0  # the bound is not the size
+    # "từ 200 tấn trở xuống" bounds from above; a name giving both sides restricts nothing.
+    assert name_quantity_ranges(name_text("Tàu thuyền có trọng tải từ 200 tấn trở xuống")) == {"tan": (0.0, 200.000000001)}
+    assert name_quantity_ranges(name_text("sở hữu 10% vốn điều lệ trở lên hoặc giảm xuống dưới 10% vốn điều lệ")) == {}
+    stake = name_quantity_ranges(name_text("nhà đầu tư nước ngoài mua cổ phần dẫn đến mức sở hữu từ 10% vốn điều lệ trở lên"))
+    assert quantity_fit(message_quantities(message_text("quỹ bên em định mua 12% cổ phần")), stake) == 1.0
+    assert quantity_fit(message_quantities(message_text("mua 6 phan tram co phan")), stake) == 0.0
+    # Ages, years and unrelated numbers are no sizes; nothing shared is unknown.
+    assert message_quantities(message_text("cccd cho bé 10 tuổi, giấy phép 2 năm")) == {}
+    assert quantity_fit({}, big) == 0.5 and quantity_fit(well, {}) == 0.5

