@@ -27,7 +27,13 @@ _MESSAGE_FOREIGN_RE = re.compile(
     r"visa|thi thuc|ho chieu nuoc ngoai|quoc tich (?!viet|vn\b)\w+|"
     rf"(?:nguoi|chong|vo|ba|me|bo|cha|bo me|ong|ba|con) (?:quoc tich )?(?:{_PEOPLE})(?! (?:dong|chinh|khoa|ban|nhat|nuoi|luat|ly|nhan))|"
     rf"(?:o|ben|song o|song ben) (?:{_PEOPLE})|(?:tu|tai) (?!phap\b)(?:{_COUNTRIES})|cua (?!phap luat)(?:{_COUNTRIES})|"
-    rf"nuoc (?:{_COUNTRIES}))\b"
+    rf"nuoc (?:{_COUNTRIES})|"
+    # Organisations and places named by their country: "vốn Hàn", "bank Nhật", "hãng luật
+    # Singapore", "trung tâm hòa giải Singapore", "phía Philippines", "mang sang Úc".
+    rf"(?:von|bank|hang|cong ty|cty|tap doan|nha dau tu|doi tac|phia) (?:{_COUNTRIES}|han|nhat|my|sing)"
+    rf"(?! (?:che|muc|dinh|ngach|quoc te))|"
+    rf"(?:hang|cong ty|cty|tap doan|trung tam|to chuc|truong) (?:\w+ ){{1,2}}(?:{_COUNTRIES})(?! (?:dong|luat|ly))|"
+    rf"(?:sang|di|ve tu|xuat sang|ban sang|gui sang) (?!phap\b|lao dong\b)(?:{_COUNTRIES}))\b"
 )
 # "... ở nước ngoài" at the end of a name says where the applicant lives ("Thôi quốc tịch Việt Nam ở
 # nước ngoài" has a sibling "... ở trong nước"): that is residence (below), not a foreign element.
@@ -272,7 +278,9 @@ def grade_fit(message: frozenset[str], name: frozenset[str]) -> float:
 # 5.000 m3/ngày đêm", "sở hữu từ 10% vốn điều lệ trở lên", "trị giá dưới 5 triệu đồng"); a message
 # that states its size ("giếng 7000 m3 một ngày", "mua 12% cổ phần") picks the side it falls on.
 _UNITS = (("m3", r"m3|m 3|met khoi|khoi"), ("%", r"%|phan tram"), ("tan", r"tan"),
-          ("trieu dong", r"trieu(?: dong)?"))
+          ("trieu dong", r"trieu(?: dong)?|tr"),  # "trị giá 3tr"
+          # "(thuộc địa bàn) từ 02 xã trở lên": a lagoon or dam spanning two communes or provinces
+          ("xa", r"xa|phuong"), ("tinh", r"tinh"))
 _UNIT_RE = "|".join(f"(?P<u{i}>{rx})" for i, (_, rx) in enumerate(_UNITS))
 _AMOUNT = r"(?P<num>\d{1,3}(?:\.\d{3})+|\d+(?:,\d+)?)(?: ?(?P<k>k|nghin|ngan)\b)?"
 _QUANTITY_RE = re.compile(rf"(?:\b(?P<bound>tu|tren|duoi|hon|khong qua|toi da|it nhat) )?{_AMOUNT} ?(?:{_UNIT_RE})"

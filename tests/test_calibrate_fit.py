@@ -26,3 +26,26 @@ def test_fit_fusion_keeps_the_incumbent_unless_another_start_is_clearly_better()
     groups = [question(1.0, 0.0, 0.0, 1.0) for _ in range(9)] + [question(0.0, 1.0, 1.0, 0.0)]
     kept = calibrate.fit_fusion(groups, np.array([1.0, 0.0]))
     assert calibrate._objective(kept, groups) == calibrate._objective(np.array([1.0, 0.0]), groups)
+
+
+def test_threshold_keeps_the_reject_budget_but_not_below_the_oos_floor():
+    # 100 in-scope questions scored 0.50..0.99 and 50 out-of-scope ones scored 0.00..0.49.
+    in_probs = np.linspace(0.50, 0.99, 100)
+    oos_probs = np.linspace(0.00, 0.49, 50)
+    probs = np.concatenate([in_probs, oos_probs])
+    in_scope = np.concatenate([np.ones(100, bool), np.zeros(50, bool)])
+    tuning = np.ones(150, bool)
+    threshold = calibrate.choose_threshold(probs, in_scope, tuning)
+    assert np.mean(in_probs < threshold) <= calibrate.REJECT_BUDGET  # separable: the budget decides
+    assert np.mean(oos_probs < threshold) == 1.0
+
+    # Harder in-scope messages (a training fold) overlap the out-of-scope ones: the budget alone
+    # would accept most of them; the floor keeps OOS_FLOOR of the tuning set's rejected.
+    hard = np.linspace(0.05, 0.60, 100)
+    probs = np.concatenate([in_probs, oos_probs, hard])
+    in_scope = np.concatenate([np.ones(100, bool), np.zeros(50, bool), np.ones(100, bool)])
+    tuning = np.concatenate([np.ones(150, bool), np.zeros(100, bool)])
+    threshold = calibrate.choose_threshold(probs, in_scope, tuning)
+    assert np.mean(oos_probs < threshold) >= calibrate.OOS_FLOOR
+    assert np.mean(oos_probs < threshold - 0.011) < calibrate.OOS_FLOOR  # and no higher than needed
+    assert calibrate.choose_threshold(np.array([0.3]), np.array([False]), np.array([True])) == 0.5

@@ -400,6 +400,22 @@ def test_quantities_pick_the_side_of_a_size_threshold():
     stake = name_quantity_ranges(name_text("nhà đầu tư nước ngoài mua cổ phần dẫn đến mức sở hữu từ 10% vốn điều lệ trở lên"))
     assert quantity_fit(message_quantities(message_text("quỹ bên em định mua 12% cổ phần")), stake) == 1.0
     assert quantity_fit(message_quantities(message_text("mua 6 phan tram co phan")), stake) == 0.0
+    parcel = name_quantity_ranges(name_text("Thủ tục hải quan đối với gói, kiện hàng hóa xuất khẩu có trị giá hải quan dưới 5 triệu đồng"))
+    assert quantity_fit(message_quantities(message_text("gui vai thung hang mau, tri gia 3tr")), parcel) == 1.0
+    assert message_quantities(message_text("3 trang giay")) == {}
+    community = name_quantity_ranges(name_text("Công nhận và giao quyền quản lý cho tổ chức cộng đồng (thuộc địa bàn từ 02 xã trở lên)"))
+    assert quantity_fit(message_quantities(message_text("dam pha nam tren 2 xa")), community) == 1.0
+    assert quantity_fit(message_quantities(message_text("bai bien chi thuoc 1 xa")), community) == 0.0
     # Ages, years and unrelated numbers are no sizes; nothing shared is unknown.
     assert message_quantities(message_text("cccd cho bé 10 tuổi, giấy phép 2 năm")) == {}
     assert quantity_fit({}, big) == 0.5 and quantity_fit(well, {}) == 0.5
+
+
+def test_organisations_and_destinations_named_by_country_are_foreign():
+    for message in ("Hãng luật Singapore liên doanh với văn phòng luật sư VN", "cty e 100% von Nhat",
+                    "rep office của một bank Hàn ở Hà Nội", "phia Philippines muon dua truc thang vao",
+                    "mang 50 mau hat lua sang Uc nghien cuu", "trung tam hoa giai Singapore mo chi nhanh"):
+        assert message_is_foreign(folded(message)), message
+    for message in ("công ty lớn nhất tỉnh", "vốn hạn chế", "đi lao động ở tỉnh khác", "sang pháp luật",
+                    "đăng ký thành lập công ty tnhh"):
+        assert not message_is_foreign(folded(message)), message
