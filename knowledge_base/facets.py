@@ -28,12 +28,12 @@ _MESSAGE_FOREIGN_RE = re.compile(
     rf"(?:nguoi|chong|vo|ba|me|bo|cha|bo me|ong|ba|con) (?:quoc tich )?(?:{_PEOPLE})(?! (?:dong|chinh|khoa|ban|nhat|nuoi|luat|ly|nhan))|"
     rf"(?:o|ben|song o|song ben) (?:{_PEOPLE})|(?:tu|tai) (?!phap\b)(?:{_COUNTRIES})|cua (?!phap luat)(?:{_COUNTRIES})|"
     rf"nuoc (?:{_COUNTRIES})|"
-    # Organisations and places named by their country: "vốn Hàn", "bank Nhật", "hãng luật
-    # Singapore", "trung tâm hòa giải Singapore", "phía Philippines", "mang sang Úc".
+    # Organisations named by their country: "vốn Hàn", "bank Nhật", "hãng luật
+    # Singapore", "trung tâm hòa giải Singapore", "phía Philippines". Going there ("sang Lào công
+    # tác") is not: a citizen's own trip abroad is no foreign element.
     rf"(?:von|bank|hang|cong ty|cty|tap doan|nha dau tu|doi tac|phia) (?:{_COUNTRIES}|han|nhat|my|sing)"
     rf"(?! (?:che|muc|dinh|ngach|quoc te))|"
-    rf"(?:hang|cong ty|cty|tap doan|trung tam|to chuc|truong) (?:\w+ ){{1,2}}(?:{_COUNTRIES})(?! (?:dong|luat|ly))|"
-    rf"(?:sang|di|ve tu|xuat sang|ban sang|gui sang) (?!phap\b|lao dong\b)(?:{_COUNTRIES}))\b"
+    rf"(?:hang|cong ty|cty|tap doan|trung tam|to chuc|truong) (?:\w+ ){{1,2}}(?:{_COUNTRIES})(?! (?:dong|luat|ly)))\b"
 )
 # "... ở nước ngoài" at the end of a name says where the applicant lives ("Thôi quốc tịch Việt Nam ở
 # nước ngoài" has a sibling "... ở trong nước"): that is residence (below), not a foreign element.
