@@ -32,6 +32,8 @@ QUESTION_SETS = [
     ("blind held-out 5, catalog-wide (project)", REPO_ROOT / "knowledge_base" / "eval" / "questions_blind5.jsonl"),
     ("blind held-out 6, catalog-wide, everyday words (project)",
      REPO_ROOT / "knowledge_base" / "eval" / "questions_blind6.jsonl"),
+    ("blind held-out 7, catalog-wide, everyday words (project)",
+     REPO_ROOT / "knowledge_base" / "eval" / "questions_blind7.jsonl"),
     ("catalog-wide study set (project)", REPO_ROOT / "knowledge_base" / "eval" / "questions_catalog_study.jsonl"),
     ("blind held-out 2 (project)", REPO_ROOT / "knowledge_base" / "eval" / "questions_blind2.jsonl"),
     ("blind held-out 1 (project)", REPO_ROOT / "knowledge_base" / "eval" / "questions_blind.jsonl"),
