@@ -280,7 +280,7 @@ def grade_fit(message: frozenset[str], name: frozenset[str]) -> float:
 _UNITS = (("m3", r"m3|m 3|met khoi|khoi"), ("%", r"%|phan tram"), ("tan", r"tan"),
           ("trieu dong", r"trieu(?: dong)?|tr"),  # "trị giá 3tr"
           # "(thuộc địa bàn) từ 02 xã trở lên": a lagoon or dam spanning two communes or provinces
-          ("xa", r"xa|phuong"), ("tinh", r"tinh"))
+          ("xa", r"xa|phuong(?! (?:an|tien|thuc|phap|huong))"), ("tinh", r"tinh"))  # not "2 phương án"
 _UNIT_RE = "|".join(f"(?P<u{i}>{rx})" for i, (_, rx) in enumerate(_UNITS))
 _AMOUNT = r"(?P<num>\d{1,3}(?:\.\d{3})+|\d+(?:,\d+)?)(?: ?(?P<k>k|nghin|ngan)\b)?"
 _QUANTITY_RE = re.compile(rf"(?:\b(?P<bound>tu|tren|duoi|hon|khong qua|toi da|it nhat) )?{_AMOUNT} ?(?:{_UNIT_RE})"

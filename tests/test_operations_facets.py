@@ -3,9 +3,10 @@ import pytest
 from knowledge_base.facets import (ABROAD, DOMESTIC, IN_PERSON, ONLINE, age_fit, audience_fit, audience_kinds,
                                    direction_contradicts, foreign_fit, message_directions, grade_fit, message_age,
                                    message_birth_registered, message_channel, message_from_organisation,
-                                   message_grades, message_is_foreign, message_quantities, name_quantity_ranges, quantity_fit, message_negates, message_negations, message_residence,
-                                   name_age_range, name_asserts, name_channel, name_exclusions, name_grades,
-                                   name_is_foreign, name_registers_birth, name_residence, residence_fit, sibling_key,
+                                   message_grades, message_is_foreign, message_negates, message_negations,
+                                   message_quantities, message_residence, name_age_range, name_asserts, name_channel,
+                                   name_exclusions, name_grades, name_is_foreign, name_quantity_ranges,
+                                   name_registers_birth, name_residence, quantity_fit, residence_fit, sibling_key,
                                    stated_directions)
 from knowledge_base.levels import base_name
 from knowledge_base.normalize import fold_accents, normalize_query
@@ -395,17 +396,24 @@ def test_quantities_pick_the_side_of_a_size_threshold():
     assert message_quantities(message_text("7k m3 1 ngay")) == {"m3": 7000.0}
     assert quantity_fit(message_quantities(message_text("dưới 5000m3")), small) == 1.0  # the bound is not the size
     # "từ 200 tấn trở xuống" bounds from above; a name giving both sides restricts nothing.
-    assert name_quantity_ranges(name_text("Tàu thuyền có trọng tải từ 200 tấn trở xuống")) == {"tan": (0.0, 200.000000001)}
-    assert name_quantity_ranges(name_text("sở hữu 10% vốn điều lệ trở lên hoặc giảm xuống dưới 10% vốn điều lệ")) == {}
-    stake = name_quantity_ranges(name_text("nhà đầu tư nước ngoài mua cổ phần dẫn đến mức sở hữu từ 10% vốn điều lệ trở lên"))
+    boats = name_quantity_ranges(name_text("Tàu thuyền có trọng tải từ 200 tấn trở xuống"))
+    assert boats == {"tan": (0.0, 200.000000001)}
+    both = name_text("sở hữu 10% vốn điều lệ trở lên hoặc giảm xuống dưới 10% vốn điều lệ")
+    assert name_quantity_ranges(both) == {}
+    stake = name_quantity_ranges(name_text("nhà đầu tư nước ngoài mua cổ phần dẫn đến mức sở hữu "
+                                           "từ 10% vốn điều lệ trở lên"))
     assert quantity_fit(message_quantities(message_text("quỹ bên em định mua 12% cổ phần")), stake) == 1.0
     assert quantity_fit(message_quantities(message_text("mua 6 phan tram co phan")), stake) == 0.0
-    parcel = name_quantity_ranges(name_text("Thủ tục hải quan đối với gói, kiện hàng hóa xuất khẩu có trị giá hải quan dưới 5 triệu đồng"))
+    parcel = name_quantity_ranges(name_text("Thủ tục hải quan đối với gói, kiện hàng hóa xuất khẩu có trị giá "
+                                            "hải quan dưới 5 triệu đồng"))
     assert quantity_fit(message_quantities(message_text("gui vai thung hang mau, tri gia 3tr")), parcel) == 1.0
     assert message_quantities(message_text("3 trang giay")) == {}
-    community = name_quantity_ranges(name_text("Công nhận và giao quyền quản lý cho tổ chức cộng đồng (thuộc địa bàn từ 02 xã trở lên)"))
+    community = name_quantity_ranges(name_text("Công nhận và giao quyền quản lý cho tổ chức cộng đồng "
+                                               "(thuộc địa bàn từ 02 xã trở lên)"))
     assert quantity_fit(message_quantities(message_text("dam pha nam tren 2 xa")), community) == 1.0
     assert quantity_fit(message_quantities(message_text("bai bien chi thuoc 1 xa")), community) == 0.0
+    assert message_quantities(message_text("cty có 2 phương tiện và 3 phương án")) == {}
+    assert message_quantities(message_text("khu vực thuộc 3 phường")) == {"xa": 3.0}
     # Ages, years and unrelated numbers are no sizes; nothing shared is unknown.
     assert message_quantities(message_text("cccd cho bé 10 tuổi, giấy phép 2 năm")) == {}
     assert quantity_fit({}, big) == 0.5 and quantity_fit(well, {}) == 0.5
