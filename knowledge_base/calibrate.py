@@ -138,6 +138,27 @@ def _coordinate_search(best: np.ndarray, groups: list[tuple[np.ndarray, np.ndarr
     return best
 
 
+# Scores that can only speak for a procedure: a better match must never lower the confidence. With
+# the everyday fold in the fit, the fused top score (collinear with the dense similarity it
+# contains) came out negative and "cà vẹt xe máy bị mất, xin cấp lại" fell below the threshold.
+MONOTONE_CONFIDENCE = ("top_score", "margin", "top_dense", "top_phrase", "top_name_precision",
+                       "coverage", "weighted_coverage")
+
+
+def fit_confidence(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+    """Logistic confidence model; a feature of MONOTONE_CONFIDENCE that comes out negative is left
+    out and the rest re-fitted, until none is."""
+    kept = np.ones(X.shape[1], dtype=bool)
+    while True:
+        coef, bias = fit_logistic(X[:, kept], y)
+        full = np.zeros(X.shape[1])
+        full[kept] = coef
+        wrong = [i for i, name in enumerate(CONFIDENCE_FEATURES) if name in MONOTONE_CONFIDENCE and full[i] < 0]
+        if not wrong:
+            return full, bias
+        kept[wrong] = False
+
+
 def choose_threshold(probs: np.ndarray, in_scope: np.ndarray, tuning: np.ndarray) -> float:
     """The highest confidence threshold that rejects at most REJECT_BUDGET of the in-scope
     questions, raised if needed until it rejects OOS_FLOOR of the tuning set's out-of-scope ones."""
@@ -242,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
         conf_y.append(bool(q["expected"]))
     conf_X, conf_y = np.array(conf_X), np.array(conf_y)
 
-    coef, bias = fit_logistic(conf_X, conf_y)
+    coef, bias = fit_confidence(conf_X, conf_y)
     cal.confidence_weights = {n: round(float(w), 5) for n, w in zip(CONFIDENCE_FEATURES, coef)}
     cal.confidence_bias = round(bias, 5)
     probs = np.array([cal.confidence(dict(zip(CONFIDENCE_FEATURES, row))) for row in conf_X])

@@ -49,3 +49,19 @@ def test_threshold_keeps_the_reject_budget_but_not_below_the_oos_floor():
     assert np.mean(oos_probs < threshold) >= calibrate.OOS_FLOOR
     assert np.mean(oos_probs < threshold - 0.011) < calibrate.OOS_FLOOR  # and no higher than needed
     assert calibrate.choose_threshold(np.array([0.3]), np.array([False]), np.array([True])) == 0.5
+
+
+def test_a_better_match_never_lowers_the_confidence():
+    from knowledge_base.scoring import CONFIDENCE_FEATURES
+
+    rng = np.random.default_rng(0)
+    y = rng.random(400) < 0.6
+    X = rng.normal(size=(400, len(CONFIDENCE_FEATURES)))
+    dense, score = CONFIDENCE_FEATURES.index("top_dense"), CONFIDENCE_FEATURES.index("top_score")
+    X[:, dense] += 2.0 * y    # the dense similarity separates in-scope messages
+    X[:, score] -= 1.0 * y    # a score that, in this sample, leans the other way
+    unconstrained, _ = calibrate.fit_logistic(X, y)
+    assert unconstrained[score] < 0
+    coef, _ = calibrate.fit_confidence(X, y)
+    assert coef[score] == 0.0 and coef[dense] > 0
+    assert all(coef[CONFIDENCE_FEATURES.index(n)] >= 0 for n in calibrate.MONOTONE_CONFIDENCE)

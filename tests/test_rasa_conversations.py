@@ -104,9 +104,17 @@ def test_a_bare_procedure_name_is_answered(stack, message, codes):
 
 
 def test_a_situation_that_reads_like_a_report_but_needs_a_procedure_is_answered(stack):
-    # "bị mất" reads like a report to the classifier; the knowledge base is sure it is a reissue.
-    reply = texts(say(stack["rasa"], new_sender(), "cà vẹt xe máy của em bị mất rồi, giờ xin cấp lại"))
-    assert "(mã 1.013082)" in reply or "(mã 1.013080)" in reply, reply
+    # "bị mất" reads like a report to the classifier; the knowledge base finds the reissue. Since
+    # the confidence learnt from everyday messages (session 17) this phrasing sits just under the
+    # threshold: the bot may answer, or ask "which of these?" with the reissue first. Either way it
+    # is a procedure, never the report form.
+    replies = say(stack["rasa"], new_sender(), "cà vẹt xe máy của em bị mất rồi, giờ xin cấp lại")
+    reply = texts(replies)
+    offered = [json.loads(b["payload"][len("/ask_procedure"):])["procedure_code"]
+               for r in replies for b in r.get("buttons") or [] if b["payload"].startswith("/ask_procedure{")]
+    answered = "(mã 1.013082)" in reply or "(mã 1.013080)" in reply
+    assert answered or offered[:1] in (["1.013082"], ["1.013080"]), (reply, offered)
+    assert "phản ánh" not in reply.lower(), reply
 
 
 def test_unsure_and_out_of_scope_offer_a_human_and_never_answer(stack):
