@@ -232,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         files.append(read_questions(fold))
         scorers += [ProcedureSearch(search.index, search.calibration, adapter=fold_map)] * len(files[-1])
     questions = [q for qs in files for q in qs]
+    n_tuning = len(files[0])
     start_time = time.time()
 
     prepared = []
@@ -249,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     start = np.array([incumbent.get(n, 0.0) for n in FEATURES])
     # Fusion weights from the tuning set alone: re-fitting them with 300 everyday-words training
     # questions added moved top-1 on 300 others by nothing (0.723 both) in session 17.
-    groups = [(X, y) for q, _, _, _, X, y in prepared[:len(files[0])] if q["expected"] and len(X)]
+    groups = [(X, y) for q, _, _, _, X, y in prepared[:n_tuning] if q["expected"] and len(X)]
     weights = start if args.keep_fusion else fit_fusion(groups, start)
     cal.fusion_weights = {n: round(float(w), 4) for n, w in zip(FEATURES, weights)}
     for scorer in set(scorers):
@@ -267,12 +268,12 @@ def main(argv: list[str] | None = None) -> int:
     cal.confidence_weights = {n: round(float(w), 5) for n, w in zip(CONFIDENCE_FEATURES, coef)}
     cal.confidence_bias = round(bias, 5)
     probs = np.array([cal.confidence(dict(zip(CONFIDENCE_FEATURES, row))) for row in conf_X])
-    tuning = np.arange(len(questions)) < len(files[0])
+    tuning = np.arange(len(questions)) < n_tuning
     cal.threshold = choose_threshold(probs, conf_y, tuning)
     oos_rejected = float((probs[tuning & ~conf_y] < cal.threshold).mean()) if (tuning & ~conf_y).any() else 0.0
     # On the tuning set only: with the everyday fold in, direct answers reach the target accuracy
     # only by asking back on a fifth of all confident answers (margin 0.14 against 0.002).
-    cal.clarify_margin = fit_clarify_margin(search, prepared[:len(files[0])], cal)
+    cal.clarify_margin = fit_clarify_margin(search, prepared[:n_tuning], cal)
     cal.meta = {
         "fitted_on": [str(p.relative_to(REPO_ROOT) if p.is_relative_to(REPO_ROOT) else p) for p in args.questions],
         "n_questions": len(questions), "index": search.index.fingerprint,

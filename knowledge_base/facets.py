@@ -292,8 +292,7 @@ _DOWNWARDS_RE = re.compile(r"\btro xuong\b")
 def _quantities(folded: str):
     for match in _QUANTITY_RE.finditer(folded):
         raw = match.group("num")
-        value = float(raw.replace(".", "").replace(",", ".")) if "." in raw and len(raw.split(".")[-1]) == 3 \
-            else float(raw.replace(",", "."))
+        value = float(raw.replace(".", "").replace(",", "."))  # "5.000" thousands, "2,5" decimals
         if match.group("k"):
             value *= 1000
         unit = next(name for i, (name, _) in enumerate(_UNITS) if match.group(f"u{i}"))

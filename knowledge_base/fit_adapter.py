@@ -51,6 +51,12 @@ def in_calibration_fold(question: dict) -> bool:
     return zlib.crc32(str(question.get("id") or question.get("question", "")).encode()) % CALIBRATION_FOLDS == 0
 
 
+def answerable(search, questions: list[dict]) -> list[tuple[dict, list[int]]]:
+    """The questions that name procedures of the catalog, with those procedures' rows."""
+    kept = [(q, [row for row in map(search.row_of, q["expected"]) if row is not None]) for q in questions]
+    return [(q, rows) for q, rows in kept if rows]
+
+
 def encode_questions(search, questions: list[dict], progress: bool = True,
                      cache_path: Path | None = None) -> tuple[np.ndarray, list[list[int]]]:
     """Raw (unadapted) query vectors of the in-scope questions whose codes are in the catalog,
@@ -59,8 +65,7 @@ def encode_questions(search, questions: list[dict], progress: bool = True,
     questions then encodes only those."""
     from tqdm import tqdm
 
-    kept = [(q, [row for row in map(search.row_of, q["expected"]) if row is not None]) for q in questions]
-    kept = [(q, rows) for q, rows in kept if rows]
+    kept = answerable(search, questions)
     texts = [search.dense_text(normalize_query(q["question"])) for q, _ in kept]
     encoder = search.index.encoder
     keys = [hashlib.sha1(f"{encoder.name}\0{t}".encode()).hexdigest() for t in texts]
@@ -144,8 +149,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"query map written to {out} in {time.time() - start:.0f} s", flush=True)
     if not args.no_fold:
         fold = [q for q in questions if in_calibration_fold(q)]
-        rest_q, rest_rows = encode_questions(search, [q for q in questions if not in_calibration_fold(q)],
-                                             progress=False, cache_path=settings.index_dir / QUERY_VECTOR_CACHE)
+        # The rows of train_q are the answerable questions, in order: drop the fold's from them.
+        rest = np.array([not in_calibration_fold(q) for q, _ in answerable(search, questions)], dtype=bool)
+        rest_q, rest_rows = train_q[rest], [rows for rows, keep in zip(train_rows, rest) if keep]
         print(f"fitting the map without the calibration fold ({len(fold)} questions) on {len(rest_rows)}", flush=True)
         fold_out = settings.index_dir / FOLD_ADAPTER
         QueryAdapter(matrix=fit_map(rest_q, rest_rows), encoder=search.index.encoder.name,
