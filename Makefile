@@ -35,7 +35,7 @@ help:
 	@echo "make bench-load          100 concurrent conversations, embedded and scale-out -> docs/benchmarks.md"
 	@echo "make catalog             re-import the catalog from ../shared/data"
 	@echo "make index               build (or reuse) the search index"
-	@echo "make adapter             re-fit the learned query map on knowledge_base/train/ and the confidence model"
+	@echo "make adapter             re-fit the query map and the re-ranker on knowledge_base/train/, then the confidence model"
 	@echo "make reimport            re-import the catalog and rebuild the index without stopping the services"
 	@echo "make model               train the Rasa model (only when its sources changed)"
 	@echo "make validate            check the Rasa domain and training data"
@@ -118,6 +118,7 @@ browser:
 # Re-fit the learned query map on knowledge_base/train/, then the confidence model it rescales.
 adapter: $(APP_STAMP)
 	$(APP_PY) -m knowledge_base.fit_adapter
+	$(APP_PY) -m knowledge_base.fit_reranker
 	$(APP_PY) -m knowledge_base.calibrate --keep-fusion --training-fold
 
 eval: $(APP_STAMP)

@@ -142,7 +142,7 @@ def _coordinate_search(best: np.ndarray, groups: list[tuple[np.ndarray, np.ndarr
 # the everyday fold in the fit, the fused top score (collinear with the dense similarity it
 # contains) came out negative and "cà vẹt xe máy bị mất, xin cấp lại" fell below the threshold.
 MONOTONE_CONFIDENCE = ("top_score", "margin", "top_dense", "top_phrase", "top_name_precision",
-                       "coverage", "weighted_coverage")
+                       "coverage", "weighted_coverage", "rerank_top")
 
 
 def fit_confidence(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
@@ -215,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
                              "scored with that map")
     args = parser.parse_args(argv)
     from knowledge_base.fit_adapter import FOLD_ADAPTER, FOLD_QUESTIONS
+    from knowledge_base.fit_reranker import FOLD_RERANKER
+    from knowledge_base.rerank import TreeEnsemble
     from knowledge_base.search import ProcedureSearch, query_adapter_for
 
     settings = KBSettings.from_env()
@@ -228,9 +230,16 @@ def main(argv: list[str] | None = None) -> int:
         fold_map = query_adapter_for(dataclasses.replace(settings, query_adapter_path=fold_adapter), search.index)
         if not fold.exists() or fold_map is None:
             raise SystemExit(f"{fold} or {fold_adapter} is missing: run `make adapter` (fit_adapter) first")
+        # The served re-ranker learnt the fold too: the fold is re-ranked by the one fitted without it.
+        fold_reranker = None
+        if search.reranker is not None:
+            fold_reranker = TreeEnsemble.load(settings.index_dir / FOLD_RERANKER)
+            if fold_reranker is None:
+                raise SystemExit(f"{settings.index_dir / FOLD_RERANKER} is missing: run fit_reranker first")
         args.questions.append(fold)
         files.append(read_questions(fold))
-        scorers += [ProcedureSearch(search.index, search.calibration, adapter=fold_map)] * len(files[-1])
+        scorers += [ProcedureSearch(search.index, search.calibration, adapter=fold_map,
+                                    reranker=fold_reranker)] * len(files[-1])
     questions = [q for qs in files for q in qs]
     n_tuning = len(files[0])
     start_time = time.time()

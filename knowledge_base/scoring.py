@@ -40,7 +40,7 @@ FEATURES = (
 
 CONFIDENCE_FEATURES = ("top_score", "margin", "top_dense", "top_title_folded", "top_phrase", "query_known",
                        "coverage", "accent_coverage", "top_name_precision", "weighted_coverage",
-                       "unmatched_rarity", "complaint", "smalltalk", "asks_aspect")
+                       "unmatched_rarity", "complaint", "smalltalk", "asks_aspect", "rerank_top")
 
 # Words that carry the question, courtesy or the speaker rather than the topic (accent-folded).
 # They are left out when measuring how much of a message the top procedure accounts for.
@@ -179,6 +179,7 @@ def confidence_features(ranked_features: list[dict[str, float]], ranked_scores: 
         "coverage": top_coverage,
         "accent_coverage": top_accent_coverage,
         "top_name_precision": top.get("name_precision", 0.0),
+        "rerank_top": top.get("rerank", 0.0),  # the re-ranker's probability that the leader is right
         **{name: float((cues or {}).get(name, 0.0)) for name in ("complaint", "smalltalk", "asks_aspect")},
         **{name: float((extra or {}).get(name, 0.0)) for name in ("weighted_coverage", "unmatched_rarity")},
     }

@@ -38,6 +38,7 @@ from knowledge_base.normalize import fold_accents
 from knowledge_base.operations import (head_operations, message_operations, name_operations, operation_features,
                                        served_operations, without_operation_words)
 from knowledge_base.query_adapter import QueryAdapter
+from knowledge_base.rerank import RERANK_DEPTH, TreeEnsemble, candidate_matrix, rerank_order
 from knowledge_base.scoring import (FUNCTION_WORDS, Calibration, confidence_features, content_words, coverage,
                                     phrase_score, title_recall, unmatched_rarity, weighted_overlap)
 
@@ -108,12 +109,22 @@ def query_adapter_for(settings: KBSettings, index: HybridIndex) -> QueryAdapter 
     return QueryAdapter.load(settings.query_adapter_path, index.encoder.name, index.encoder.dim)
 
 
+def reranker_for(settings: KBSettings) -> TreeEnsemble | None:
+    """The configured re-ranker of the leading candidates, if there is one."""
+    return None if settings.reranker_path is None else TreeEnsemble.load(settings.reranker_path)
+
+
 class ProcedureSearch:
     def __init__(self, index: HybridIndex, calibration: Calibration, use_dense: bool = True,
-                 use_lexical: bool = True, adapter: QueryAdapter | None = None):
+                 use_lexical: bool = True, adapter: QueryAdapter | None = None,
+                 reranker: TreeEnsemble | None = None):
         self.index = index
         self.calibration = calibration
         self.adapter = adapter
+        self.reranker = reranker
+        # Unadapted vectors of messages encoded beforehand (fitting reads thousands of training
+        # questions whose vectors are cached): the encoder is not run again for them.
+        self.known_vectors: dict[str, np.ndarray] = {}
         self.use_dense = use_dense and index.faiss_index is not None
         self.use_lexical = use_lexical
         self._by_code = {p.code: i for i, p in enumerate(index.procedures)}
@@ -177,6 +188,7 @@ class ProcedureSearch:
         settings = settings or KBSettings.from_env()
         index = load_or_build(settings, progress=progress)
         kwargs.setdefault("adapter", query_adapter_for(settings, index))
+        kwargs.setdefault("reranker", reranker_for(settings))
         return cls(index, Calibration.load(settings.calibration_path), **kwargs)
 
     def row_of(self, code: str) -> int | None:
@@ -194,7 +206,8 @@ class ProcedureSearch:
 
     def query_vector(self, restored: str) -> np.ndarray:
         """The encoded message (1 x dim), through the learned query map when there is one."""
-        qvec = self.index.encoder.encode_queries([restored])
+        known = self.known_vectors.get(restored)
+        qvec = known[None, :] if known is not None else self.index.encoder.encode_queries([restored])
         return self.adapter.apply(qvec) if self.adapter is not None else qvec
 
     def dense_text(self, norm) -> str:
@@ -336,7 +349,13 @@ class ProcedureSearch:
         return candidates, feats, context
 
     def rank(self, candidates: list[int], feats: list[dict[str, float]], ctx: dict) -> list[tuple[int, float, dict]]:
-        """Fused ranking; `ctx` is the context candidate_features returned with the candidates."""
+        """Fused ranking, its leading candidates re-ranked; `ctx` is the context candidate_features
+        returned with the candidates."""
+        return self._reranked(self.fused_ranking(candidates, feats, ctx), ctx)
+
+    def fused_ranking(self, candidates: list[int], feats: list[dict[str, float]], ctx: dict
+                      ) -> list[tuple[int, float, dict]]:
+        """Ranking by the fused score, siblings that fit the message first, level variants together."""
         wanted_level = ctx["wanted_level"]
         scored = [(row, self.calibration.fuse(f), f) for row, f in zip(candidates, feats)]
         scored = self._facet_siblings_first(scored, ctx["facets"])
@@ -355,6 +374,52 @@ class ProcedureSearch:
             for rank_in_group, (g_row, g_score, g_f) in enumerate(group):
                 placed.add(g_row)
                 out.append((g_row, score if rank_in_group == 0 else min(g_score, score), g_f))
+        return out
+
+    def leading_groups(self, ranked: list[tuple[int, float, dict]]) -> list[list[tuple[int, float, dict]]]:
+        """The ranking as level-variant groups, in order (each group's preferred variant first)."""
+        groups: list[list[tuple[int, float, dict]]] = []
+        position: dict[str, int] = {}
+        for entry in ranked:
+            key = self.index.group_keys[entry[0]]
+            if key not in position:
+                position[key] = len(groups)
+                groups.append([])
+            groups[position[key]].append(entry)
+        return groups
+
+    def rerank_matrix(self, leaders: list[tuple[int, float, dict]], ctx: dict) -> np.ndarray:
+        """Re-ranking features of the leading groups' preferred variants, best first."""
+        tokens = ctx["norm"].folded_tokens
+        return candidate_matrix([self._base_tokens[row] for row, _, _ in leaders], [f for _, _, f in leaders],
+                                [score for _, score, _ in leaders], tokens, content_words(tokens),
+                                self._idf, self._default_idf)
+
+    def _reranked(self, ranked: list[tuple[int, float, dict]], ctx: dict) -> list[tuple[int, float, dict]]:
+        """The leading RERANK_DEPTH groups in the re-ranker's order. The fused scores are handed out
+        again in the new order (the gap to the rest stays as it was); each candidate's features
+        carry the re-ranker's probability as "rerank", a confidence input."""
+        if self.reranker is None:
+            return ranked
+        groups = self.leading_groups(ranked)
+        leading = groups[:RERANK_DEPTH]
+        if len(leading) < 2:
+            return ranked
+        leaders = [group[0] for group in leading]
+        probabilities = self.reranker.probability(self.rerank_matrix(leaders, ctx))
+        order = rerank_order(probabilities)
+        # The fused scores, best first, go to the groups in the model's order; a leader that
+        # contradicts the message still yields to a sibling that fits it, as in the fused ranking.
+        handed = [(leaders[i][0], leaders[position][1], leaders[i][2]) for position, i in enumerate(order)]
+        settled = self._fitting_siblings_first(handed, ctx)
+        order = [order[k] for k in sorted(range(len(order)), key=lambda k: -settled[k][1])]
+        out = []
+        for position, i in enumerate(order):
+            score = leaders[position][1]
+            for k, (row, own, f) in enumerate(leading[i]):
+                out.append((row, score if k == 0 else min(own, score), {**f, "rerank": float(probabilities[i])}))
+        for group in groups[RERANK_DEPTH:]:
+            out.extend(group)
         return out
 
     def _facet_siblings_first(self, scored: list[tuple[int, float, dict]], facets: tuple[bool, bool]

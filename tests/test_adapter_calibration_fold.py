@@ -1,13 +1,15 @@
 """`make adapter` end to end on the tiny catalog: the served map, the map without the calibration
-fold, and a confidence model fitted on the tuning questions plus that fold."""
+fold, the re-rankers with and without it, and a confidence model fitted on the tuning questions
+plus that fold."""
 
 import json
 
 import pytest
 
-from knowledge_base import calibrate, fit_adapter
+from knowledge_base import calibrate, fit_adapter, fit_reranker
 from knowledge_base.fit_adapter import CALIBRATION_FOLDS, FOLD_ADAPTER, FOLD_QUESTIONS, in_calibration_fold
 from knowledge_base.query_adapter import QueryAdapter
+from knowledge_base.rerank import TreeEnsemble
 
 TRAINING = [
     ("làm giấy khai sinh cho con mới đẻ", "1.001193"), ("con em mới sinh, đi khai sinh ở đâu", "1.001193"),
@@ -46,6 +48,7 @@ def test_make_adapter_fits_both_maps_and_calibrates_on_the_fold(tiny_settings, t
     monkeypatch.setenv("KB_INDEX_DIR", str(tiny_settings.index_dir))
     monkeypatch.setenv("KB_CALIBRATION", str(tmp_path / "calibration.json"))
     monkeypatch.setenv("KB_QUERY_ADAPTER", str(tmp_path / "map.npz"))
+    monkeypatch.setenv("KB_RERANKER", str(tmp_path / "reranker.json"))
     training = write(tmp_path / "train.jsonl", TRAINING)
     tuning = write(tmp_path / "tune.jsonl", TUNING)
 
@@ -62,7 +65,31 @@ def test_make_adapter_fits_both_maps_and_calibrates_on_the_fold(tiny_settings, t
     assert served.meta["n_questions"] == len(TRAINING)
     assert without.meta["n_questions"] == len(TRAINING) - len(fold)
 
+    assert fit_reranker.main(["--questions", str(training), "--no-cross-validation"]) == 0
+    served_reranker = TreeEnsemble.load(tmp_path / "reranker.json")
+    fold_reranker = TreeEnsemble.load(tiny_settings.index_dir / fit_reranker.FOLD_RERANKER)
+    assert served_reranker.meta["n_questions"] == len(TRAINING)
+    assert fold_reranker.meta["n_questions"] == sum(fit_reranker.rerank_fold({"id": f"t{i:03d}"}) != 0
+                                                    for i in range(len(TRAINING)))
+    # The calibration fold lies inside the fold the second re-ranker never saw.
+    assert all(fit_reranker.rerank_fold(q) == 0 for q in fold)
+
     assert calibrate.main(["--keep-fusion", "--training-fold", "--questions", str(tuning)]) == 0
     meta = json.loads((tmp_path / "calibration.json").read_text(encoding="utf-8"))["meta"]
     assert meta["n_questions"] == len(TUNING) + len(fold)
     assert meta["fitted_on"][-1].endswith(FOLD_QUESTIONS)
+
+
+def test_calibration_on_the_fold_needs_the_reranker_without_it(tiny_settings, tmp_path, monkeypatch):
+    monkeypatch.setenv("KB_CATALOG", str(tiny_settings.catalog_path))
+    monkeypatch.setenv("KB_INDEX_DIR", str(tiny_settings.index_dir))
+    monkeypatch.setenv("KB_CALIBRATION", str(tmp_path / "calibration.json"))
+    monkeypatch.setenv("KB_QUERY_ADAPTER", str(tmp_path / "map.npz"))
+    monkeypatch.setenv("KB_RERANKER", str(tmp_path / "reranker.json"))
+    training = write(tmp_path / "train.jsonl", TRAINING)
+    tuning = write(tmp_path / "tune.jsonl", TUNING)
+    assert fit_adapter.main(["--questions", str(training), "--epochs", "3"]) == 0
+    assert fit_reranker.main(["--questions", str(training), "--no-cross-validation"]) == 0
+    (tiny_settings.index_dir / fit_reranker.FOLD_RERANKER).unlink()
+    with pytest.raises(SystemExit, match="fit_reranker"):
+        calibrate.main(["--keep-fusion", "--training-fold", "--questions", str(tuning)])
