@@ -13,7 +13,9 @@ but never so low that fewer than OOS_FLOOR of the tuning set's out-of-scope mess
 With --training-fold (as `make adapter` runs it), the confidence also learns from the training
 questions `fit_adapter` held out of a second map, scored with that map (the tuning set with the
 served one, so that no question is scored by a map that learnt it): chat messages in everyday
-words, which the tuning set (close to official names) under-represents. Fusion weights and the
+words, which the tuning set (close to official names) under-represents; and from every
+out-of-scope training message (`train/questions_out_of_scope.jsonl`: complaints, reports, small
+talk, services the catalog does not hold), which the map and the re-ranker never learn from. Fusion weights and the
 clarify margin are fitted on the tuning set only. Held-out and blind questions are never used
 here. The result is written to calibration.json.
 """
@@ -214,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="add the training questions held out of the second map of `make adapter`, "
                              "scored with that map")
     args = parser.parse_args(argv)
-    from knowledge_base.fit_adapter import FOLD_ADAPTER, FOLD_QUESTIONS
+    from knowledge_base.fit_adapter import FOLD_ADAPTER, FOLD_QUESTIONS, TRAIN_DIR
     from knowledge_base.fit_reranker import FOLD_RERANKER
     from knowledge_base.rerank import TreeEnsemble
     from knowledge_base.search import ProcedureSearch, query_adapter_for
@@ -240,6 +242,14 @@ def main(argv: list[str] | None = None) -> int:
         files.append(read_questions(fold))
         scorers += [ProcedureSearch(search.index, search.calibration, adapter=fold_map,
                                     reranker=fold_reranker)] * len(files[-1])
+        # Out-of-scope training messages teach neither the map nor the re-ranker: all of them
+        # serve the confidence, scored with the served search.
+        for path in sorted(TRAIN_DIR.glob("*.jsonl")):
+            outside = [q for q in read_questions(path) if not q["expected"]]
+            if outside:
+                args.questions.append(path)
+                files.append(outside)
+                scorers += [search] * len(outside)
     questions = [q for qs in files for q in qs]
     n_tuning = len(files[0])
     start_time = time.time()

@@ -148,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     QueryAdapter(matrix=matrix, encoder=search.index.encoder.name, meta=meta(len(train_rows))).save(out)
     print(f"query map written to {out} in {time.time() - start:.0f} s", flush=True)
     if not args.no_fold:
-        fold = [q for q in questions if in_calibration_fold(q)]
+        # In-scope questions only: calibrate takes every out-of-scope training message anyway.
+        fold = [q for q in questions if q["expected"] and in_calibration_fold(q)]
         # The rows of train_q are the answerable questions, in order: drop the fold's from them.
         rest = np.array([not in_calibration_fold(q) for q, _ in answerable(search, questions)], dtype=bool)
         rest_q, rest_rows = train_q[rest], [rows for rows, keep in zip(train_rows, rest) if keep]

