@@ -15,8 +15,8 @@ questions `fit_adapter` held out of a second map, scored with that map (the tuni
 served one, so that no question is scored by a map that learnt it): chat messages in everyday
 words, which the tuning set (close to official names) under-represents; and from every
 out-of-scope training message (`train/questions_out_of_scope.jsonl`: complaints, reports, small
-talk, services the catalog does not hold), which the map and the re-ranker never learn from. Fusion weights and the
-clarify margin are fitted on the tuning set only. Held-out and blind questions are never used
+talk, services the catalog does not hold), which the map and the re-ranker never learn from.
+Fusion weights and the clarify margin are fitted on the tuning set only. Held-out and blind questions are never used
 here. The result is written to calibration.json.
 """
 

@@ -61,7 +61,9 @@ def fit_trees(X: np.ndarray, y: np.ndarray):
 
 
 def to_ensemble(model, meta: dict) -> TreeEnsemble:
-    """The fitted sklearn model as flat node arrays (checked against sklearn in the tests)."""
+    """The fitted sklearn model as flat node arrays. It reads the fitted trees sklearn keeps
+    (`_predictors`, scikit-learn pinned in requirements/app.lock); tests/test_rerank.py checks the
+    probabilities against sklearn's own, so an upgrade that changes them fails there."""
     feature, threshold, left, right, missing_left, leaf, value, roots = [], [], [], [], [], [], [], []
     depth = 0
     for (predictor,) in model._predictors:  # one tree per round for a binary label
