@@ -12,6 +12,7 @@ whether the top hit is trustworthy (`confident`). Below it the bot asks or hands
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field as dc_field
 
@@ -41,6 +42,8 @@ from knowledge_base.query_adapter import QueryAdapter
 from knowledge_base.rerank import RERANK_DEPTH, TreeEnsemble, candidate_matrix, rerank_order
 from knowledge_base.scoring import (FUNCTION_WORDS, Calibration, confidence_features, content_words, coverage,
                                     phrase_score, title_recall, unmatched_rarity, weighted_overlap)
+
+log = logging.getLogger(__name__)
 
 CANDIDATES_PER_SOURCE = 40
 RARE_DOC_FREQ = 25  # names a word may appear in and still count as rare
@@ -122,6 +125,10 @@ class ProcedureSearch:
         self.calibration = calibration
         self.adapter = adapter
         self.reranker = reranker
+        if reranker is None and calibration.confidence_weights.get("rerank_top"):
+            # Built by hand without load(): the confidence would miss the re-ranker's share.
+            log.warning("the calibration weighs the re-ranker's probability but no re-ranker is used: "
+                        "confidence will read low (pass reranker=reranker_for(settings) or re-calibrate)")
         # Unadapted vectors of messages encoded beforehand (fitting reads thousands of training
         # questions whose vectors are cached): the encoder is not run again for them.
         self.known_vectors: dict[str, np.ndarray] = {}

@@ -116,3 +116,16 @@ def test_the_search_reorders_only_the_leading_groups_and_keeps_their_scores(tiny
     assert [g[0][1] for g in groups_after[:lead]] == [g[0][1] for g in groups_before[:lead]]
     assert groups_after[0][0][2]["rerank"] == pytest.approx(0.9)
     assert sorted(e[0] for e in after) == sorted(e[0] for e in before)
+
+
+def test_a_search_built_without_the_reranker_its_calibration_expects_says_so(tiny_settings, caplog):
+    from knowledge_base.index import load_or_build
+
+    index = load_or_build(tiny_settings, progress=False)
+    calibration = Calibration.default()
+    calibration.confidence_weights["rerank_top"] = 2.0
+    with caplog.at_level("WARNING", logger="knowledge_base.search"):
+        ProcedureSearch(index, calibration, reranker=PreferLast())
+        assert not caplog.records
+        ProcedureSearch(index, calibration, reranker=None)
+    assert "no re-ranker" in caplog.text
