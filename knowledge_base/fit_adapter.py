@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from knowledge_base.config import REPO_ROOT, KBSettings
+from knowledge_base.config import REPO_ROOT, KBSettings, repo_relative
 from knowledge_base.evaluate import read_questions
 from knowledge_base.normalize import normalize_query
 from knowledge_base.query_adapter import QueryAdapter, fit, top_k_accuracy
@@ -55,6 +55,15 @@ def answerable(search, questions: list[dict]) -> list[tuple[dict, list[int]]]:
     """The questions that name procedures of the catalog, with those procedures' rows."""
     kept = [(q, [row for row in map(search.row_of, q["expected"]) if row is not None]) for q in questions]
     return [(q, rows) for q, rows in kept if rows]
+
+
+def fit_query_map(search, vectors: np.ndarray, rows: list[list[int]], temperature: float = TEMPERATURE,
+                  to_identity: float = TO_IDENTITY, epochs: int = EPOCHS, progress=None) -> np.ndarray:
+    """The query map fitted on these raw question vectors and their procedures' rows, against the
+    index's passages."""
+    return fit(vectors, rows, search.index.vectors, np.asarray(search.index.vector_owner),
+               len(search.index.procedures), temperature=temperature, to_identity=to_identity, epochs=epochs,
+               progress=progress)
 
 
 def encode_questions(search, questions: list[dict], progress: bool = True,
@@ -128,8 +137,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  epoch {epoch + 1}/{args.epochs}: loss {loss:.4f}", flush=True)
 
     def fit_map(vectors: np.ndarray, rows: list[list[int]]) -> np.ndarray:
-        return fit(vectors, rows, passages, owner, n_proc, temperature=args.temperature,
-                   to_identity=args.to_identity, epochs=args.epochs, progress=report)
+        return fit_query_map(search, vectors, rows, temperature=args.temperature, to_identity=args.to_identity,
+                             epochs=args.epochs, progress=report)
 
     matrix = fit_map(train_q, train_rows)
     print(f"dense-alone top-1 on the training questions: {top_k_accuracy(train_q, train_rows, passages, owner, n_proc):.3f}"
@@ -139,8 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"dense-alone top-1 on {path.name}: {top_k_accuracy(check_q, check_rows, passages, owner, n_proc):.3f}"
               f" -> {top_k_accuracy(check_q, check_rows, passages, owner, n_proc, matrix):.3f}")
     def meta(n_questions: int, **extra) -> dict:
-        return {"fitted_on": [str(p.relative_to(REPO_ROOT)) if p.is_relative_to(REPO_ROOT) else str(p)
-                              for p in args.questions],
+        return {"fitted_on": [repo_relative(p) for p in args.questions],
                 "n_questions": n_questions, "temperature": args.temperature, "to_identity": args.to_identity,
                 "epochs": args.epochs, "index": search.index.fingerprint, "fitted_at": time.strftime("%Y-%m-%d"),
                 **extra}

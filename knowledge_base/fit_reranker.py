@@ -23,12 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
-from knowledge_base.config import REPO_ROOT, KBSettings
+from knowledge_base.config import KBSettings, repo_relative
 from knowledge_base.evaluate import read_questions
-from knowledge_base.fit_adapter import (EPOCHS, QUERY_VECTOR_CACHE, TEMPERATURE, TO_IDENTITY, TRAIN_DIR, answerable,
-                                        encode_questions)
+from knowledge_base.fit_adapter import QUERY_VECTOR_CACHE, TRAIN_DIR, answerable, encode_questions, fit_query_map
 from knowledge_base.normalize import normalize_query
-from knowledge_base.query_adapter import QueryAdapter, fit
+from knowledge_base.query_adapter import QueryAdapter
 from knowledge_base.rerank import RERANK_DEPTH, RERANK_FEATURES, TreeEnsemble
 
 RERANK_FOLDS = 5  # fold 0 holds fit_adapter's calibration fold (id crc32 % 10 == 0)
@@ -127,12 +126,10 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("no training question names a procedure of the catalog")
     search.known_vectors = {search.dense_text(normalize_query(q["question"])): v for q, v in zip(kept, vectors)}
     folds = np.array([rerank_fold(q) for q in kept])
-    passages, owner = search.index.vectors, np.asarray(search.index.vector_owner)
     groups: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(kept)
     for fold in range(RERANK_FOLDS):
         others = folds != fold
-        matrix = fit(vectors[others], [p for p, keep in zip(positives, others) if keep], passages, owner,
-                     len(search.index.procedures), temperature=TEMPERATURE, to_identity=TO_IDENTITY, epochs=EPOCHS)
+        matrix = fit_query_map(search, vectors[others], [p for p, keep in zip(positives, others) if keep])
         search.adapter = QueryAdapter(matrix=matrix, encoder=search.index.encoder.name)
         members = np.nonzero(folds == fold)[0]
         for i in members:
@@ -145,8 +142,7 @@ def main(argv: list[str] | None = None) -> int:
               flush=True)
 
     def meta(n_questions: int, **extra) -> dict:
-        return {"fitted_on": [str(p.relative_to(REPO_ROOT)) if p.is_relative_to(REPO_ROOT) else str(p)
-                              for p in args.questions],
+        return {"fitted_on": [repo_relative(p) for p in args.questions],
                 "n_questions": n_questions, "depth": RERANK_DEPTH, "trees": TREE_SETTINGS,
                 "index": search.index.fingerprint, "fitted_at": time.strftime("%Y-%m-%d"), **extra}
 

@@ -45,12 +45,19 @@ def test_the_calibration_fold_is_stable_and_about_one_question_in_ten():
     assert chosen == [q for q in questions if in_calibration_fold(dict(q))]  # by id, every time
 
 
-def test_make_adapter_fits_both_maps_and_calibrates_on_the_fold(tiny_settings, tmp_path, monkeypatch):
+@pytest.fixture
+def adapter_env(tiny_settings, tmp_path, monkeypatch):
+    """`make adapter`'s settings pointed at the tiny catalog and temporary outputs."""
     monkeypatch.setenv("KB_CATALOG", str(tiny_settings.catalog_path))
     monkeypatch.setenv("KB_INDEX_DIR", str(tiny_settings.index_dir))
     monkeypatch.setenv("KB_CALIBRATION", str(tmp_path / "calibration.json"))
     monkeypatch.setenv("KB_QUERY_ADAPTER", str(tmp_path / "map.npz"))
     monkeypatch.setenv("KB_RERANKER", str(tmp_path / "reranker.json"))
+    return tiny_settings
+
+
+def test_make_adapter_fits_both_maps_and_calibrates_on_the_fold(adapter_env, tmp_path, monkeypatch):
+    tiny_settings = adapter_env
     (tmp_path / "train").mkdir()
     training = write(tmp_path / "train" / "train.jsonl", TRAINING + OUT_OF_SCOPE)
     monkeypatch.setattr(fit_adapter, "TRAIN_DIR", tmp_path / "train")
@@ -86,16 +93,11 @@ def test_make_adapter_fits_both_maps_and_calibrates_on_the_fold(tiny_settings, t
     assert meta["fitted_on"][-2].endswith(FOLD_QUESTIONS) and meta["fitted_on"][-1].endswith("train.jsonl")
 
 
-def test_calibration_on_the_fold_needs_the_reranker_without_it(tiny_settings, tmp_path, monkeypatch):
-    monkeypatch.setenv("KB_CATALOG", str(tiny_settings.catalog_path))
-    monkeypatch.setenv("KB_INDEX_DIR", str(tiny_settings.index_dir))
-    monkeypatch.setenv("KB_CALIBRATION", str(tmp_path / "calibration.json"))
-    monkeypatch.setenv("KB_QUERY_ADAPTER", str(tmp_path / "map.npz"))
-    monkeypatch.setenv("KB_RERANKER", str(tmp_path / "reranker.json"))
+def test_calibration_on_the_fold_needs_the_reranker_without_it(adapter_env, tmp_path):
     training = write(tmp_path / "train.jsonl", TRAINING)
     tuning = write(tmp_path / "tune.jsonl", TUNING)
     assert fit_adapter.main(["--questions", str(training), "--epochs", "3"]) == 0
     assert fit_reranker.main(["--questions", str(training), "--no-cross-validation"]) == 0
-    (tiny_settings.index_dir / fit_reranker.FOLD_RERANKER).unlink()
+    (adapter_env.index_dir / fit_reranker.FOLD_RERANKER).unlink()
     with pytest.raises(SystemExit, match="fit_reranker"):
         calibrate.main(["--keep-fusion", "--training-fold", "--questions", str(tuning)])
