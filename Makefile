@@ -35,7 +35,7 @@ help:
 	@echo "make bench-load          100 concurrent conversations, embedded and scale-out -> docs/benchmarks.md"
 	@echo "make catalog             re-import the catalog from ../shared/data"
 	@echo "make index               build (or reuse) the search index"
-	@echo "make adapter             re-fit the query map and the re-ranker on knowledge_base/train/, then the confidence model"
+	@echo "make adapter             re-fit the query map, question memory, fusion and re-ranker on knowledge_base/train/, then the confidence"
 	@echo "make reimport            re-import the catalog and rebuild the index without stopping the services"
 	@echo "make model               train the Rasa model (only when its sources changed)"
 	@echo "make validate            check the Rasa domain and training data"
@@ -115,9 +115,12 @@ browser:
 	  $$SUDO apt-get update && \
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver; }
 
-# Re-fit the learned query map on knowledge_base/train/, then the confidence model it rescales.
+# Re-fit what is learnt from knowledge_base/train/: the query map and the question memory, the
+# fusion weights (on the tuning set; the memory's scores are features), the re-ranker, and last the
+# confidence model with the training fold.
 adapter: $(APP_STAMP)
 	$(APP_PY) -m knowledge_base.fit_adapter
+	$(APP_PY) -m knowledge_base.calibrate
 	$(APP_PY) -m knowledge_base.fit_reranker
 	$(APP_PY) -m knowledge_base.calibrate --keep-fusion --training-fold
 

@@ -65,11 +65,14 @@ class BM25:
         values = np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
         return {term: float(values[col]) for term, col in self.vocabulary.items()}
 
-    def max_score(self, query_terms: Iterable[str]) -> float:
-        """Upper bound a document could reach for this query (for normalising scores)."""
+    def max_score(self, query_terms: Iterable[str], rows: np.ndarray | None = None) -> float:
+        """Upper bound a document could reach for this query (for normalising scores); with `rows`
+        (a boolean mask of documents), a document among those."""
         ids = sorted({self.vocabulary[t] for t in query_terms if t in self.vocabulary})
         if not ids:
             return 0.0
+        if rows is not None:
+            return float(self.weights[:, ids].toarray()[rows].max(axis=0, initial=0.0).sum())
         return float(self.weights[:, ids].max(axis=0).toarray().sum())
 
     # Persistence: plain arrays, loaded with numpy (no pickle).

@@ -144,7 +144,8 @@ def _coordinate_search(best: np.ndarray, groups: list[tuple[np.ndarray, np.ndarr
 # the everyday fold in the fit, the fused top score (collinear with the dense similarity it
 # contains) came out negative and "cà vẹt xe máy bị mất, xin cấp lại" fell below the threshold.
 MONOTONE_CONFIDENCE = ("top_score", "margin", "top_dense", "top_phrase", "top_name_precision",
-                       "coverage", "weighted_coverage", "rerank_top")
+                       "coverage", "weighted_coverage", "rerank_top",
+                       "top_memory_dense", "top_memory_lexical")
 
 
 def fit_confidence(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
@@ -240,8 +241,11 @@ def main(argv: list[str] | None = None) -> int:
                 raise SystemExit(f"{settings.index_dir / FOLD_RERANKER} is missing: run fit_reranker first")
         args.questions.append(fold)
         files.append(read_questions(fold))
+        # The question memory holds the fold's questions: they are hidden from their own scoring.
+        fold_memory = (search.memory.without({str(q.get("id", "")) for q in files[-1]})
+                       if search.memory is not None else None)
         scorers += [ProcedureSearch(search.index, search.calibration, adapter=fold_map,
-                                    reranker=fold_reranker)] * len(files[-1])
+                                    reranker=fold_reranker, memory=fold_memory)] * len(files[-1])
         # Out-of-scope training messages teach neither the map nor the re-ranker: all of them
         # serve the confidence, scored with the served search.
         for path in sorted(TRAIN_DIR.glob("*.jsonl")):
@@ -290,6 +294,9 @@ def main(argv: list[str] | None = None) -> int:
     tuning = np.arange(len(questions)) < n_tuning
     cal.threshold = choose_threshold(probs, conf_y, tuning)
     oos_rejected = float((probs[tuning & ~conf_y] < cal.threshold).mean()) if (tuning & ~conf_y).any() else 0.0
+    # In-scope questions beyond the tuning set: the training fold, everyday words the search never learnt.
+    fold_in = ~tuning & conf_y
+    fold_rejected = float((probs[fold_in] < cal.threshold).mean()) if fold_in.any() else None
     # On the tuning set only: with the everyday fold in, direct answers reach the target accuracy
     # only by asking back on a fifth of all confident answers (margin 0.14 against 0.002).
     cal.clarify_margin = fit_clarify_margin(search, prepared[:n_tuning], cal)
@@ -301,10 +308,13 @@ def main(argv: list[str] | None = None) -> int:
         "tune_objective": round(_objective(weights, groups), 4),
         "tune_oos_rejected": round(oos_rejected, 4), "reject_budget": REJECT_BUDGET, "oos_floor": OOS_FLOOR,
     }
+    if fold_rejected is not None:
+        cal.meta["fold_in_scope_rejected"] = round(fold_rejected, 4)
     cal.save(settings.calibration_path)
     print(f"calibration written to {settings.calibration_path} in {time.time() - start_time:.0f} s: "
           f"fusion {cal.fusion_weights}, threshold {cal.threshold}, clarify margin {cal.clarify_margin}, "
-          f"tuning OOS rejected {oos_rejected:.3f}")
+          f"tuning OOS rejected {oos_rejected:.3f}"
+          + (f", training fold in-scope rejected {fold_rejected:.3f}" if fold_rejected is not None else ""))
     return 0
 
 

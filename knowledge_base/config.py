@@ -8,6 +8,9 @@ KB_ENCODER_MODEL  model directory for the sentence-transformers backend
 KB_CALIBRATION    path of the fusion/confidence parameters (default: knowledge_base/calibration.json)
 KB_QUERY_ADAPTER  path of the learned query map (default: knowledge_base/query_adapter.npz; "none"
                   turns it off; it is used only with the encoder it was fitted for)
+KB_QUESTION_MEMORY path of the encoded training questions matched against a message (default:
+                  knowledge_base/question_memory.npz; "none" turns it off, which needs a re-fitted
+                  calibration and re-ranker: its scores are features of both)
 KB_RERANKER       path of the re-ranker of the leading candidates (default: knowledge_base/reranker.json;
                   "none" turns it off, which needs a re-fitted calibration: its probability is a
                   confidence input)
@@ -38,6 +41,8 @@ class KBSettings:
     query_adapter_path: Path | None = field(
         default_factory=lambda: REPO_ROOT / "knowledge_base" / "query_adapter.npz")
     reranker_path: Path | None = field(default_factory=lambda: REPO_ROOT / "knowledge_base" / "reranker.json")
+    question_memory_path: Path | None = field(
+        default_factory=lambda: REPO_ROOT / "knowledge_base" / "question_memory.npz")
     # Threads of one query's encoding in a serving process. One: under concurrent questions every
     # extra thread only spins against the others and against Rasa (measured: the action server's
     # CPU per message rose from 43 to 422 ms with 8 concurrent conversations and all threads).
@@ -63,6 +68,7 @@ class KBSettings:
             query_threads=int(env.get("KB_QUERY_THREADS") or defaults.query_threads),
             query_adapter_path=_optional_path(env.get("KB_QUERY_ADAPTER"), defaults.query_adapter_path),
             reranker_path=_optional_path(env.get("KB_RERANKER"), defaults.reranker_path),
+            question_memory_path=_optional_path(env.get("KB_QUESTION_MEMORY"), defaults.question_memory_path),
         )
 
 

@@ -5,7 +5,8 @@
 The re-ranker must learn from rankings like those it will see: for a message it has never met, the
 query map has never met it either. The training questions are split in RERANK_FOLDS folds by id;
 each fold is ranked with a query map fitted on the other folds (same settings as the served one),
-so every question's dense similarity is as honest as an unseen message's. Gradient-boosted trees
+so every question's dense similarity is as honest as an unseen message's; the question memory
+hides the fold's questions likewise. Gradient-boosted trees
 are then fitted on every fold's leading candidates (the served model, `reranker.json`, KB_RERANKER),
 and once more without fold 0, which holds the calibration fold of `fit_adapter`
 (`calibrate --training-fold` scores that fold with this second model). The cross-validated top-1
@@ -126,11 +127,14 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("no training question names a procedure of the catalog")
     search.known_vectors = {search.dense_text(normalize_query(q["question"])): v for q, v in zip(kept, vectors)}
     folds = np.array([rerank_fold(q) for q in kept])
+    memory = search.memory
     groups: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(kept)
     for fold in range(RERANK_FOLDS):
         others = folds != fold
         matrix = fit_query_map(search, vectors[others], [p for p, keep in zip(positives, others) if keep])
         search.adapter = QueryAdapter(matrix=matrix, encoder=search.index.encoder.name)
+        if memory is not None:  # nor does the question memory hold the fold's questions
+            search.memory = memory.without({str(q.get("id", "")) for q, f in zip(kept, folds) if f == fold})
         members = np.nonzero(folds == fold)[0]
         for i in members:
             groups[i] = leading_candidates(search, kept[i])

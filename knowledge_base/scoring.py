@@ -36,11 +36,14 @@ FEATURES = (
     "residence_fit",    # message and name agree on where the applicant lives (ở trong nước / ở nước ngoài)
     "grade_fit",        # the construction grade the message names ("công trình cấp I") is the name's
     "quantity_fit",     # the size the message states ("7000 m3/ngày") is in the name's ("từ 5.000 m3 trở lên")
+    "memory_dense",     # best cosine between the message and one of the procedure's training questions
+    "memory_lexical",   # best BM25 of the message against one of them, over the best possible
 )
 
 CONFIDENCE_FEATURES = ("top_score", "margin", "top_dense", "top_title_folded", "top_phrase", "query_known",
                        "coverage", "accent_coverage", "top_name_precision", "weighted_coverage",
-                       "unmatched_rarity", "complaint", "smalltalk", "asks_aspect", "rerank_top")
+                       "unmatched_rarity", "complaint", "smalltalk", "asks_aspect", "rerank_top",
+                       "top_memory_dense", "top_memory_lexical")
 
 # Words that carry the question, courtesy or the speaker rather than the topic (accent-folded).
 # They are left out when measuring how much of a message the top procedure accounts for.
@@ -72,7 +75,8 @@ class Calibration:
                             "foreign_fit": 0.5, "audience_fit": 0.5,
                             "mobile_fit": 0.5, "rare_coverage": 1.0, "dense": 6.0, "dense_rank": 1.0, "phrase": 2.0,
                             "level_pref": 0.3, "age_fit": 1.0,
-                            "residence_fit": 1.0, "grade_fit": 1.0, "quantity_fit": 1.0},
+                            "residence_fit": 1.0, "grade_fit": 1.0, "quantity_fit": 1.0,
+                            "memory_dense": 2.0, "memory_lexical": 1.0},
             confidence_weights={"top_score": 1.0, "margin": 1.0, "top_dense": 10.0,
                                 "top_title_folded": 2.0, "top_phrase": 1.0, "query_known": 2.0},
             confidence_bias=-14.0,
@@ -180,6 +184,8 @@ def confidence_features(ranked_features: list[dict[str, float]], ranked_scores: 
         "accent_coverage": top_accent_coverage,
         "top_name_precision": top.get("name_precision", 0.0),
         "rerank_top": top.get("rerank", 0.0),  # the re-ranker's probability that the leader is right
+        "top_memory_dense": top.get("memory_dense", 0.0),
+        "top_memory_lexical": top.get("memory_lexical", 0.0),
         **{name: float((cues or {}).get(name, 0.0)) for name in ("complaint", "smalltalk", "asks_aspect")},
         **{name: float((extra or {}).get(name, 0.0)) for name in ("weighted_coverage", "unmatched_rarity")},
     }

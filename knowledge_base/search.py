@@ -39,6 +39,7 @@ from knowledge_base.normalize import fold_accents
 from knowledge_base.operations import (head_operations, message_operations, name_operations, operation_features,
                                        served_operations, without_operation_words)
 from knowledge_base.query_adapter import QueryAdapter
+from knowledge_base.question_memory import QuestionMemory
 from knowledge_base.rerank import RERANK_DEPTH, TreeEnsemble, candidate_matrix, rerank_order
 from knowledge_base.scoring import (FUNCTION_WORDS, Calibration, confidence_features, content_words, coverage,
                                     phrase_score, title_recall, unmatched_rarity, weighted_overlap)
@@ -112,6 +113,13 @@ def query_adapter_for(settings: KBSettings, index: HybridIndex) -> QueryAdapter 
     return QueryAdapter.load(settings.query_adapter_path, index.encoder.name, index.encoder.dim)
 
 
+def question_memory_for(settings: KBSettings, index: HybridIndex) -> QuestionMemory | None:
+    """The committed question memory, if it was encoded with the index's encoder."""
+    if settings.question_memory_path is None or index.encoder is None:
+        return None
+    return QuestionMemory.load(settings.question_memory_path, index.encoder.name, index.encoder.dim)
+
+
 def reranker_for(settings: KBSettings) -> TreeEnsemble | None:
     """The configured re-ranker of the leading candidates, if there is one."""
     return None if settings.reranker_path is None else TreeEnsemble.load(settings.reranker_path)
@@ -120,7 +128,7 @@ def reranker_for(settings: KBSettings) -> TreeEnsemble | None:
 class ProcedureSearch:
     def __init__(self, index: HybridIndex, calibration: Calibration, use_dense: bool = True,
                  use_lexical: bool = True, adapter: QueryAdapter | None = None,
-                 reranker: TreeEnsemble | None = None):
+                 reranker: TreeEnsemble | None = None, memory: QuestionMemory | None = None):
         self.index = index
         self.calibration = calibration
         self.adapter = adapter
@@ -139,6 +147,15 @@ class ProcedureSearch:
         self._groups: dict[str, list[int]] = {}
         for row, key in enumerate(index.group_keys):
             self._groups.setdefault(key, []).append(row)
+        # Level-variant groups by number, as the question memory scores them.
+        self._group_rows = list(self._groups.values())
+        group_number = {key: number for number, key in enumerate(self._groups)}
+        self._row_group = [group_number[key] for key in index.group_keys]
+        self.memory = memory
+        if memory is not None and memory.groups is None:
+            memory.attach([self.lexical_terms(normalize_query(q))[0] for q in memory.questions],
+                          {p.code: self._row_group[row] for row, p in enumerate(index.procedures)},
+                          len(self._group_rows))
         self._known_terms = set(index.title_folded.vocabulary) | set(index.alias_folded.vocabulary)
         self._topic_cache: dict[int, tuple[set[str], set[str]]] = {}
         # Name words without the level qualifier, and how rare each word is among names.
@@ -196,6 +213,7 @@ class ProcedureSearch:
         index = load_or_build(settings, progress=progress)
         kwargs.setdefault("adapter", query_adapter_for(settings, index))
         kwargs.setdefault("reranker", reranker_for(settings))
+        kwargs.setdefault("memory", question_memory_for(settings, index))
         return cls(index, Calibration.load(settings.calibration_path), **kwargs)
 
     def row_of(self, code: str) -> int | None:
@@ -211,11 +229,22 @@ class ProcedureSearch:
         row = self.row_of(code)
         return None if row is None else self.index.procedures[row]
 
+    def raw_query_vector(self, restored: str) -> np.ndarray:
+        """The encoded message (1 x dim) as the encoder gives it."""
+        known = self.known_vectors.get(restored)
+        return known[None, :] if known is not None else self.index.encoder.encode_queries([restored])
+
     def query_vector(self, restored: str) -> np.ndarray:
         """The encoded message (1 x dim), through the learned query map when there is one."""
-        known = self.known_vectors.get(restored)
-        qvec = known[None, :] if known is not None else self.index.encoder.encode_queries([restored])
+        qvec = self.raw_query_vector(restored)
         return self.adapter.apply(qvec) if self.adapter is not None else qvec
+
+    @staticmethod
+    def lexical_terms(norm) -> tuple[list[str], list[bool]]:
+        """The folded terms a message is matched on (question phrases left out), and which of its
+        folded tokens they kept."""
+        keep = without_question_phrases(norm.folded_tokens)
+        return ngrams([t for t, k in zip(norm.folded_tokens, keep) if k]), keep
 
     def dense_text(self, norm) -> str:
         """What the encoder reads: the message with diacritics restored where they were left out."""
@@ -225,8 +254,7 @@ class ProcedureSearch:
     def candidate_features(self, text: str) -> tuple[list[int], list[dict[str, float]], dict]:
         """Candidate rows and their features for a message (also used by calibration)."""
         norm = normalize_query(text)
-        keep = without_question_phrases(norm.folded_tokens)
-        folded_terms = ngrams([t for t, k in zip(norm.folded_tokens, keep) if k])
+        folded_terms, keep = self.lexical_terms(norm)
         restored = self.dense_text(norm)
         # Unaccented messages are matched against accented names through the restored spelling.
         accented = restored.split() if restored != norm.accented else list(norm.tokens)
@@ -252,8 +280,10 @@ class ProcedureSearch:
         dense = np.zeros(n, dtype=np.float32)
         dense_rank = np.zeros(n, dtype=np.float32)
         dense_rows: list[int] = []
+        raw_qvec = None
         if self.use_dense and norm.accented.strip():
-            qvec = self.query_vector(restored)
+            raw_qvec = self.raw_query_vector(restored)
+            qvec = self.adapter.apply(raw_qvec) if self.adapter is not None else raw_qvec
             sims, ids = idx.faiss_index.search(qvec, min(DENSE_NEIGHBOURS, idx.vectors.shape[0]))
             for sim, vid in zip(sims[0], ids[0]):
                 if vid < 0:
@@ -281,6 +311,14 @@ class ProcedureSearch:
             if row not in seen:
                 seen.add(row)
                 candidates.append(row)
+        memory = None
+        if self.memory is not None:
+            memory = self.memory.scores(None if raw_qvec is None else raw_qvec[0], folded_terms)
+            for group in memory.nearest_groups:
+                for row in self._group_rows[group]:
+                    if row not in seen:
+                        seen.add(row)
+                        candidates.append(row)
         mobile = message_wants_mobile(query_folded)
         if mobile:
             # The few "lưu động" procedures are candidates whenever the officer is asked to come:
@@ -343,6 +381,8 @@ class ProcedureSearch:
             f["residence_fit"] = residence_fit(residence, self._residence[row])
             f["grade_fit"] = grade_fit(grades, self._grades[row])
             f["quantity_fit"] = quantity_fit(quantities, self._quantities[row])
+            f["memory_dense"], f["memory_lexical"] = (memory.for_group(self._row_group[row])
+                                                      if memory is not None else (0.0, 0.0))
             feats.append(f)
         known = [t for t in norm.folded_tokens if len(t) > 1]
         context = {
