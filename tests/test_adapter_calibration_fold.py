@@ -8,6 +8,7 @@ import pytest
 
 from knowledge_base import calibrate, fit_adapter, fit_reranker
 from knowledge_base.fit_adapter import CALIBRATION_FOLDS, FOLD_ADAPTER, FOLD_QUESTIONS, in_calibration_fold
+from knowledge_base.question_memory import QuestionMemory
 from knowledge_base.query_adapter import QueryAdapter
 from knowledge_base.rerank import TreeEnsemble
 
@@ -53,6 +54,7 @@ def adapter_env(tiny_settings, tmp_path, monkeypatch):
     monkeypatch.setenv("KB_CALIBRATION", str(tmp_path / "calibration.json"))
     monkeypatch.setenv("KB_QUERY_ADAPTER", str(tmp_path / "map.npz"))
     monkeypatch.setenv("KB_RERANKER", str(tmp_path / "reranker.json"))
+    monkeypatch.setenv("KB_QUESTION_MEMORY", str(tmp_path / "memory.npz"))
     return tiny_settings
 
 
@@ -76,6 +78,10 @@ def test_make_adapter_fits_both_maps_and_calibrates_on_the_fold(adapter_env, tmp
     without = QueryAdapter.load(tiny_settings.index_dir / FOLD_ADAPTER, encoder, dim)
     assert served.meta["n_questions"] == len(TRAINING)
     assert without.meta["n_questions"] == len(TRAINING) - len(fold)
+    # The question memory holds every in-scope training question, as encoded for the map.
+    memory = QuestionMemory.load(tmp_path / "memory.npz", encoder, dim)
+    assert memory.ids == [f"t{i:03d}" for i in range(len(TRAINING))]
+    assert memory.questions == [question for question, _ in TRAINING]
 
     assert fit_reranker.main(["--questions", str(training), "--no-cross-validation"]) == 0
     served_reranker = TreeEnsemble.load(tmp_path / "reranker.json")
