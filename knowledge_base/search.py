@@ -455,10 +455,12 @@ class ProcedureSearch:
         leaders = [group[0] for group in leading]
         probabilities = self.reranker.probability(self.rerank_matrix(leaders, ctx))
         order = rerank_order(probabilities)
-        # The fused scores, best first, go to the groups in the model's order; a leader that
-        # contradicts the message still yields to a sibling that fits it, as in the fused ranking.
+        # The fused scores, best first, go to the groups in the model's order; as in the fused
+        # ranking, the sibling whose facets agree with the message comes first ("lưu động" for
+        # "xã có làm khai tử tại nhà không"), and a leader that contradicts the message yields to
+        # a sibling that fits it.
         handed = [(leaders[i][0], leaders[position][1], leaders[i][2]) for position, i in enumerate(order)]
-        settled = self._fitting_siblings_first(handed, ctx)
+        settled = self._fitting_siblings_first(self._facet_siblings_first(handed, ctx["facets"]), ctx)
         order = [order[k] for k in sorted(range(len(order)), key=lambda k: -settled[k][1])]
         out = []
         for position, i in enumerate(order):
