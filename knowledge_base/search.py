@@ -137,6 +137,10 @@ class ProcedureSearch:
             # Built by hand without load(): the confidence would miss the re-ranker's share.
             log.warning("the calibration weighs the re-ranker's probability but no re-ranker is used: "
                         "confidence will read low (pass reranker=reranker_for(settings) or re-calibrate)")
+        if memory is None and (calibration.fusion_weights.get("memory_dense")
+                               or calibration.fusion_weights.get("memory_lexical")):
+            log.warning("the calibration weighs the question memory but none is used: rankings and "
+                        "confidence will be off (pass memory=question_memory_for(settings, index))")
         # Unadapted vectors of messages encoded beforehand (fitting reads thousands of training
         # questions whose vectors are cached): the encoder is not run again for them.
         self.known_vectors: dict[str, np.ndarray] = {}

@@ -106,3 +106,19 @@ def test_the_committed_memory_holds_the_committed_training_questions():
     training = {str(q["id"]): (q["question"], tuple(q["expected"])) for path in sorted(TRAIN_DIR.glob("*.jsonl"))
                 for q in read_questions(path) if set(q["expected"]) & codes}
     assert dict(zip(memory.ids, zip(memory.questions, memory.codes))) == training
+
+
+def test_a_search_built_without_the_memory_its_calibration_weighs_says_so(tiny_settings, caplog):
+    from knowledge_base.index import load_or_build
+
+    index = load_or_build(tiny_settings, progress=False)
+    calibration = Calibration.default()
+    calibration.fusion_weights["memory_dense"] = 2.0
+    with caplog.at_level("WARNING"):
+        ProcedureSearch(index, calibration, memory=None)
+    assert "question memory" in caplog.text
+    caplog.clear()
+    calibration.fusion_weights.update(memory_dense=0.0, memory_lexical=0.0)
+    with caplog.at_level("WARNING"):
+        ProcedureSearch(index, calibration, memory=None)
+    assert "question memory" not in caplog.text

@@ -129,3 +129,17 @@ def test_a_search_built_without_the_reranker_its_calibration_expects_says_so(tin
         assert not caplog.records
         ProcedureSearch(index, calibration, reranker=None)
     assert "no re-ranker" in caplog.text
+
+
+def test_the_closest_training_question_is_read_against_the_other_leaders():
+    features = [{"memory_dense": 0.80, "memory_lexical": 0.5}, {"memory_dense": 0.95, "memory_lexical": 0.9},
+                {"memory_dense": 0.70, "memory_lexical": 0.0}]
+    X = matrix(["cap giay phep", "cap lai giay phep", "gia han giay phep"], "xin cap lai giay phep",
+               features=features)
+    leader, reissue, extension = X
+    assert reissue[COLUMN["memory_below_best"]] == 0.0 and leader[COLUMN["memory_below_best"]] == pytest.approx(-0.15)
+    assert reissue[COLUMN["memory_versus_top"]] == pytest.approx(0.15)
+    assert reissue[COLUMN["memory_words_versus_top"]] == pytest.approx(0.4)
+    assert reissue[COLUMN["memory_above_rivals"]] == pytest.approx(0.15)
+    assert leader[COLUMN["memory_above_rivals"]] == pytest.approx(-0.15)
+    assert extension[COLUMN["memory_words_below_best"]] == pytest.approx(-0.9)
