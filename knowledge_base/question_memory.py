@@ -58,14 +58,17 @@ class QuestionMemory:
     groups: np.ndarray | None = None         # (n,) level-variant group of each question; -1 unknown
     n_groups: int = 0
     active: np.ndarray | None = None         # (n,) bool: questions in use (see `without`)
+    attached_to: str = ""                    # fingerprint of the index the groups refer to
 
     def __len__(self) -> int:
         return len(self.questions)
 
     # -- building ---------------------------------------------------------------------------------
-    def attach(self, terms: Sequence[Sequence[str]], group_of_code: dict[str, int], n_groups: int) -> None:
+    def attach(self, terms: Sequence[Sequence[str]], group_of_code: dict[str, int], n_groups: int,
+               index_fingerprint: str = "") -> None:
         """Index the questions' lexical terms (one list per question) and map codes to the catalog's
         level-variant groups; questions whose codes are all unknown stay inactive."""
+        self.attached_to = index_fingerprint
         self.lexical = BM25.build(terms)
         self.groups = np.array([next((group_of_code[c] for c in codes if c in group_of_code), -1)
                                 for codes in self.codes], dtype=np.int64)
@@ -77,7 +80,7 @@ class QuestionMemory:
         hidden = np.array([i in ids for i in self.ids], dtype=bool)
         active = (self.active if self.active is not None else np.ones(len(self), bool)) & ~hidden
         return QuestionMemory(self.questions, self.ids, self.codes, self.vectors, self.encoder, self.meta,
-                              self.lexical, self.groups, self.n_groups, active)
+                              self.lexical, self.groups, self.n_groups, active, self.attached_to)
 
     # -- scoring ----------------------------------------------------------------------------------
     def scores(self, query_vector: np.ndarray | None, query_terms: Sequence[str]) -> MemoryScores:

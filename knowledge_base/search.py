@@ -156,10 +156,11 @@ class ProcedureSearch:
         group_number = {key: number for number, key in enumerate(self._groups)}
         self._row_group = [group_number[key] for key in index.group_keys]
         self.memory = memory
-        if memory is not None and memory.groups is None:
+        if memory is not None and (memory.groups is None or memory.attached_to != index.fingerprint):
+            # Groups are this index's (a re-imported catalog numbers them anew).
             memory.attach([self.lexical_terms(normalize_query(q))[0] for q in memory.questions],
                           {p.code: self._row_group[row] for row, p in enumerate(index.procedures)},
-                          len(self._group_rows))
+                          len(self._group_rows), index.fingerprint)
         self._known_terms = set(index.title_folded.vocabulary) | set(index.alias_folded.vocabulary)
         self._topic_cache: dict[int, tuple[set[str], set[str]]] = {}
         # Name words without the level qualifier, and how rare each word is among names.

@@ -95,6 +95,12 @@ def test_the_search_makes_candidates_and_features_of_the_nearest_training_questi
     rows, feats, _ = hidden.candidate_features(asked)
     birth = feats[rows.index(hidden.row_of("1.001193"))]
     assert birth["memory_dense"] == 0.0 and birth["memory_lexical"] == 0.0
+    # Groups are numbered per index: a memory attached to another index is attached again.
+    assert memory.attached_to == index.fingerprint
+    memory.groups[:] = -1
+    memory.attached_to = "another index"
+    ProcedureSearch(index, Calibration.default(), memory=memory)
+    assert memory.attached_to == index.fingerprint and (memory.groups >= 0).all()
 
 
 def test_the_committed_memory_holds_the_committed_training_questions():
