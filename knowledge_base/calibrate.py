@@ -219,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from knowledge_base.fit_adapter import FOLD_ADAPTER, FOLD_QUESTIONS, TRAIN_DIR
     from knowledge_base.fit_reranker import FOLD_RERANKER
+    from knowledge_base.question_memory import question_key
     from knowledge_base.rerank import TreeEnsemble
     from knowledge_base.search import ProcedureSearch, query_adapter_for
 
@@ -242,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
         args.questions.append(fold)
         files.append(read_questions(fold))
         # The question memory holds the fold's questions: they are hidden from their own scoring.
-        fold_memory = (search.memory.without({str(q.get("id", "")) for q in files[-1]})
+        fold_memory = (search.memory.without({question_key(q) for q in files[-1]})
                        if search.memory is not None else None)
         scorers += [ProcedureSearch(search.index, search.calibration, adapter=fold_map,
                                     reranker=fold_reranker, memory=fold_memory)] * len(files[-1])

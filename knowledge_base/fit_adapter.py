@@ -25,7 +25,7 @@ import numpy as np
 from knowledge_base.config import REPO_ROOT, KBSettings, repo_relative
 from knowledge_base.evaluate import read_questions
 from knowledge_base.normalize import normalize_query
-from knowledge_base.question_memory import QuestionMemory
+from knowledge_base.question_memory import QuestionMemory, question_key
 from knowledge_base.query_adapter import QueryAdapter, fit, top_k_accuracy
 
 TRAIN_DIR = REPO_ROOT / "knowledge_base" / "train"
@@ -156,19 +156,19 @@ def main(argv: list[str] | None = None) -> int:
 
     QueryAdapter(matrix=matrix, encoder=search.index.encoder.name, meta=meta(len(train_rows))).save(out)
     print(f"query map written to {out} in {time.time() - start:.0f} s", flush=True)
+    # The rows of train_q are the answerable questions, in order.
+    kept = [q for q, _ in answerable(search, questions)]
     if settings.question_memory_path is not None and args.out is None:
         # The same questions, encoded just now, are what the search matches a message against.
-        kept = [q for q, _ in answerable(search, questions)]
-        QuestionMemory([q["question"] for q in kept], [str(q.get("id", "")) for q in kept],
+        QuestionMemory([q["question"] for q in kept], [question_key(q) for q in kept],
                        [tuple(q["expected"]) for q in kept], train_q, search.index.encoder.name,
-                       {"fitted_on": meta(0)["fitted_on"], "n_questions": len(kept),
+                       {"fitted_on": [repo_relative(p) for p in args.questions], "n_questions": len(kept),
                         "fitted_at": time.strftime("%Y-%m-%d")}).save(settings.question_memory_path)
         print(f"question memory ({len(kept)} questions) written to {settings.question_memory_path}", flush=True)
     if not args.no_fold:
         # In-scope questions only: calibrate takes every out-of-scope training message anyway.
         fold = [q for q in questions if q["expected"] and in_calibration_fold(q)]
-        # The rows of train_q are the answerable questions, in order: drop the fold's from them.
-        rest = np.array([not in_calibration_fold(q) for q, _ in answerable(search, questions)], dtype=bool)
+        rest = np.array([not in_calibration_fold(q) for q in kept], dtype=bool)
         rest_q, rest_rows = train_q[rest], [rows for rows, keep in zip(train_rows, rest) if keep]
         print(f"fitting the map without the calibration fold ({len(fold)} questions) on {len(rest_rows)}", flush=True)
         fold_out = settings.index_dir / FOLD_ADAPTER

@@ -29,6 +29,7 @@ from knowledge_base.evaluate import read_questions
 from knowledge_base.fit_adapter import QUERY_VECTOR_CACHE, TRAIN_DIR, answerable, encode_questions, fit_query_map
 from knowledge_base.normalize import normalize_query
 from knowledge_base.query_adapter import QueryAdapter
+from knowledge_base.question_memory import question_key
 from knowledge_base.rerank import RERANK_DEPTH, RERANK_FEATURES, TreeEnsemble
 
 RERANK_FOLDS = 5  # fold 0 holds fit_adapter's calibration fold (id crc32 % 10 == 0)
@@ -134,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         matrix = fit_query_map(search, vectors[others], [p for p, keep in zip(positives, others) if keep])
         search.adapter = QueryAdapter(matrix=matrix, encoder=search.index.encoder.name)
         if memory is not None:  # nor does the question memory hold the fold's questions
-            search.memory = memory.without({str(q.get("id", "")) for q, f in zip(kept, folds) if f == fold})
+            search.memory = memory.without({question_key(q) for q, f in zip(kept, folds) if f == fold})
         members = np.nonzero(folds == fold)[0]
         for i in members:
             groups[i] = leading_candidates(search, kept[i])

@@ -35,6 +35,11 @@ log = logging.getLogger(__name__)
 NEAREST_QUESTIONS = 20  # the procedures of this many nearest questions (each way) become candidates
 
 
+def question_key(question: dict) -> str:
+    """How the memory names a training question (its id), to hide it from its own scoring."""
+    return str(question.get("id", ""))
+
+
 @dataclass
 class MemoryScores:
     """Best match per level-variant group for one message; `nearest_groups` in order of closeness."""

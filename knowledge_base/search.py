@@ -241,8 +241,10 @@ class ProcedureSearch:
 
     def query_vector(self, restored: str) -> np.ndarray:
         """The encoded message (1 x dim), through the learned query map when there is one."""
-        qvec = self.raw_query_vector(restored)
-        return self.adapter.apply(qvec) if self.adapter is not None else qvec
+        return self._adapted(self.raw_query_vector(restored))
+
+    def _adapted(self, raw: np.ndarray) -> np.ndarray:
+        return self.adapter.apply(raw) if self.adapter is not None else raw
 
     @staticmethod
     def lexical_terms(norm) -> tuple[list[str], list[bool]]:
@@ -288,7 +290,7 @@ class ProcedureSearch:
         raw_qvec = None
         if self.use_dense and norm.accented.strip():
             raw_qvec = self.raw_query_vector(restored)
-            qvec = self.adapter.apply(raw_qvec) if self.adapter is not None else raw_qvec
+            qvec = self._adapted(raw_qvec)
             sims, ids = idx.faiss_index.search(qvec, min(DENSE_NEIGHBOURS, idx.vectors.shape[0]))
             for sim, vid in zip(sims[0], ids[0]):
                 if vid < 0:
@@ -302,42 +304,27 @@ class ProcedureSearch:
             for rank, row in enumerate(dense_rows):
                 dense_rank[row] = 1.0 / (1.0 + rank)
 
-        candidates: list[int] = []
-        seen = set()
+        chosen: dict[int, None] = {}  # candidate rows in the order their sources found them
         if lexical:
             combined = (lexical["title_folded"] + lexical["title_accented"] + lexical["alias"]
                         + 0.5 * lexical["body"])
             top = np.argpartition(-combined, min(CANDIDATES_PER_SOURCE, n - 1))[:CANDIDATES_PER_SOURCE]
-            for row in top[np.argsort(-combined[top])]:
-                if combined[row] > 0 and row not in seen:
-                    seen.add(int(row))
-                    candidates.append(int(row))
-        for row in dense_rows[:CANDIDATES_PER_SOURCE]:
-            if row not in seen:
-                seen.add(row)
-                candidates.append(row)
+            chosen.update((int(row), None) for row in top[np.argsort(-combined[top])] if combined[row] > 0)
+        chosen.update(dict.fromkeys(dense_rows[:CANDIDATES_PER_SOURCE]))
         memory = None
         if self.memory is not None:
             memory = self.memory.scores(None if raw_qvec is None else raw_qvec[0], folded_terms)
             for group in memory.nearest_groups:
-                for row in self._group_rows[group]:
-                    if row not in seen:
-                        seen.add(row)
-                        candidates.append(row)
+                chosen.update(dict.fromkeys(self._group_rows[group]))
         mobile = message_wants_mobile(query_folded)
         if mobile:
             # The few "lưu động" procedures are candidates whenever the officer is asked to come:
             # the message describes the situation, rarely the procedure's words.
-            for row in self._mobile_rows:
-                if row not in seen:
-                    seen.add(row)
-                    candidates.append(row)
+            chosen.update(dict.fromkeys(self._mobile_rows))
         # Level variants of a candidate are candidates too, so the right variant can be chosen.
-        for row in list(candidates):
-            for other in self._groups.get(idx.group_keys[row], ()):
-                if other not in seen:
-                    seen.add(other)
-                    candidates.append(other)
+        for row in list(chosen):
+            chosen.update(dict.fromkeys(self._groups.get(idx.group_keys[row], ())))
+        candidates = list(chosen)
         if self.use_dense and norm.accented.strip():
             # Candidates from the other sources get their real similarity, not a zero for being
             # beyond the dense neighbours ("khai tử lưu động" for "cán bộ xuống nhà làm khai tử").
