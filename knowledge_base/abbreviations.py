@@ -626,6 +626,10 @@ COLLOQUIAL_TERMS: dict[str, str] = _merge(
         "2 thanh vien": "hai thành viên trở lên",
         "1tv": "một thành viên",
         "2tv": "hai thành viên trở lên",
+        # three members or more is the same company type as two ("cty TNHH 3 thành viên")
+        **{f"{count} {member}": "hai thành viên trở lên"
+           for count in [str(n) for n in range(3, 51)] + ["ba", "bốn", "năm", "sáu", "bảy", "tám", "chín", "mười"]
+           for member in ("thành viên", "thanh vien")},
         # "nhập khẩu" for a person is "nhập hộ khẩu", i.e. permanent residence (for goods it is
         # import: only the forms that name a person or a household are listed)
         **{f"{verb} {whom}": "đăng ký thường trú"

@@ -131,7 +131,7 @@ def main() -> int:
         print(">> cached load in a fresh process", file=sys.stderr)
         loaded = measure_load_in_fresh_process(settings)
         # Queries are timed as served: from the cached index, whose encoder runs on
-        # KB_QUERY_THREADS (one) thread, not with the cold build's encoder, which uses every core.
+        # KB_QUERY_THREADS threads, not with the cold build's encoder, which uses every core.
         index = kb_index.load_or_build(settings, progress=False)
         search = ProcedureSearch(index, Calibration.load(base.calibration_path),
                                  adapter=query_adapter_for(base, index), reranker=reranker_for(base),

