@@ -104,6 +104,8 @@ _LOSS_RE = re.compile(r"\b(?:cap lai|bi mat|danh mat|mat (?:giay|the|bang|so|ho 
 _FOUND_AGAIN_RE = re.compile(r"\b(?:tim thay|tim lai duoc|tim duoc)\b")
 _NEW_ONE_RE = re.compile(r"\b(?:lam moi|cap moi|xin moi|lam cai moi|lam quyen moi|doi moi)\b")
 _MESSAGE_RE = {op: re.compile(rf"\b(?:{p})\b") for op, p in _MESSAGE_PATTERNS.items()}
+# "lần đầu trình duyệt chứ không phải điều chỉnh": an operation the message says it is not.
+_NEGATED_RE = re.compile(r"\b(?:khong|chua|ko|k) phai (?:la )?\w+(?: \w+)?")
 
 
 def without_operation_words(folded_name: str) -> str:
@@ -132,6 +134,7 @@ def head_operations(folded_name: str) -> frozenset[str]:
 
 def message_operations(folded_message: str) -> frozenset[str]:
     """Operations a citizen's message asks for (empty when it only asks how to get something)."""
+    folded_message = _NEGATED_RE.sub(" ", folded_message)
     ops = {op for op, rx in _MESSAGE_RE.items() if rx.search(folded_message)}
     if _FOUND_AGAIN_RE.search(folded_message) and _LOSS_RE.search(folded_message):
         # "mất hộ chiếu ... giờ lại tìm thấy": the lost paper is back; it is not replaced.

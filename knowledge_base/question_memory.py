@@ -46,9 +46,15 @@ class MemoryScores:
     dense: np.ndarray      # per group: best cosine to one of its questions (0 when none is close)
     lexical: np.ndarray    # per group: best BM25 against one of its questions, over the best possible
     nearest_groups: list[int]
+    # per group: its share of the nearest questions, by meaning and by words (a vote: one close
+    # question can be a fluke, several agreeing rarely are)
+    votes: np.ndarray | None = None
 
     def for_group(self, group: int) -> tuple[float, float]:
         return float(self.dense[group]), float(self.lexical[group])
+
+    def votes_for(self, group: int) -> float:
+        return float(self.votes[group]) if self.votes is not None else 0.0
 
 
 @dataclass
@@ -97,18 +103,23 @@ class QuestionMemory:
         dense = np.zeros(self.n_groups, dtype=np.float32)
         lexical = np.zeros(self.n_groups, dtype=np.float32)
         nearest: list[int] = []
+        votes = np.zeros(self.n_groups, dtype=np.float32)
         if query_vector is not None and len(self):
             query = np.asarray(query_vector, dtype=np.float32)
             query = query / max(float(np.linalg.norm(query)), 1e-12)
             sims = np.where(active, self.vectors @ query, -1.0)
             np.maximum.at(dense, self.groups[active], np.maximum(sims[active], 0.0))
-            nearest += self._groups_of(_top(sims, NEAREST_QUESTIONS, active))
+            closest = self._groups_of(_top(sims, NEAREST_QUESTIONS, active))
+            np.add.at(votes, closest, 1.0 / (2 * NEAREST_QUESTIONS))
+            nearest += closest
         best = self.lexical.max_score(query_terms, rows=active) if query_terms else 0.0
         if best > 0:
             bm = np.where(active, self.lexical.score(query_terms) / best, 0.0).astype(np.float32)
             np.maximum.at(lexical, self.groups[active], bm[active])
-            nearest += self._groups_of(_top(bm, NEAREST_QUESTIONS, active & (bm > 0)))
-        return MemoryScores(dense, lexical, list(dict.fromkeys(nearest)))
+            closest = self._groups_of(_top(bm, NEAREST_QUESTIONS, active & (bm > 0)))
+            np.add.at(votes, closest, 1.0 / (2 * NEAREST_QUESTIONS))
+            nearest += closest
+        return MemoryScores(dense, lexical, list(dict.fromkeys(nearest)), votes)
 
     def _groups_of(self, question_rows: np.ndarray) -> list[int]:
         return [int(self.groups[i]) for i in question_rows]

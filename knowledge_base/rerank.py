@@ -54,6 +54,8 @@ RELATIVE_FEATURES = (
     "memory_versus_top",  # closest training question's cosine minus the leader's
     "memory_words_versus_top",  # the same for BM25
     "memory_above_rivals",  # closest training question's cosine minus the best of the other leaders
+    "memory_votes",       # share of the 40 nearest training questions (20 by meaning, 20 by words) that are its
+    "memory_votes_below_best",  # that share minus the best among the leading candidates
 )
 RERANK_FEATURES = FEATURES + RELATIVE_FEATURES
 
@@ -78,6 +80,7 @@ def candidate_matrix(names: Sequence[Sequence[str]], features: Sequence[dict[str
     best_dense = max((f.get("dense", 0.0) for f in features), default=0.0)
     memory = [f.get("memory_dense", 0.0) for f in features]
     memory_words = [f.get("memory_lexical", 0.0) for f in features]
+    votes = [f.get("memory_votes", 0.0) for f in features]
     rows = []
     for i in range(n):
         f = features[i]
@@ -96,7 +99,8 @@ def candidate_matrix(names: Sequence[Sequence[str]], features: Sequence[dict[str
         ]
         rivals = memory[:i] + memory[i + 1:]
         memory_row = [memory[i] - max(memory), memory_words[i] - max(memory_words), memory[i] - memory[0],
-                      memory_words[i] - memory_words[0], memory[i] - max(rivals, default=0.0)]
+                      memory_words[i] - memory_words[0], memory[i] - max(rivals, default=0.0),
+                      votes[i], votes[i] - max(votes)]
         if n > 1:
             ref = 1 if i == 0 else 0
             gain, loss = words[i] - words[ref], words[ref] - words[i]

@@ -375,6 +375,7 @@ class ProcedureSearch:
             f["quantity_fit"] = quantity_fit(quantities, self._quantities[row])
             f["memory_dense"], f["memory_lexical"] = (memory.for_group(self._row_group[row])
                                                       if memory is not None else (0.0, 0.0))
+            f["memory_votes"] = memory.votes_for(self._row_group[row]) if memory is not None else 0.0
             feats.append(f)
         known = [t for t in norm.folded_tokens if len(t) > 1]
         context = {

@@ -98,6 +98,12 @@ def test_message_operations(message, op):
     assert op in message_operations(folded(message))
 
 
+def test_an_operation_the_message_says_it_is_not_is_not_asked():
+    assert message_operations(folded("lần đầu trình duyệt quy hoạch chứ không phải điều chỉnh")) == frozenset()
+    assert message_operations(folded("ko phai cap lai, giay phep moi hoan toan")) == frozenset()
+    assert AMEND in message_operations(folded("không phải lần đầu, giờ điều chỉnh quy hoạch"))
+
+
 def test_a_copy_named_as_a_document_is_no_request_for_a_copy():
     assert COPY not in message_operations(folded("hồ sơ gồm bản sao căn cước và giấy khai sinh"))
     assert COPY not in message_operations(folded("đăng ký thế chấp tàu biển ở đâu, lệ phí bao nhiêu"))

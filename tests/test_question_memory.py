@@ -32,6 +32,15 @@ def test_each_group_gets_its_best_question_and_the_nearest_come_first():
     assert scores.nearest_groups[:2] == [0, 1]
 
 
+def test_votes_are_each_groups_share_of_the_nearest_questions_both_ways():
+    scores = small_memory().scores(np.array([1.0, 0.0, 0.0]), ["khai", "sinh"])
+    # By meaning: q0, q1 and q2 are the active questions (20 nearest of 3), two of them group 0;
+    # by words: q0 and q2 (q1 shares no word). 40 places in all.
+    assert scores.votes_for(0) == pytest.approx(4 / 40)
+    assert scores.votes_for(1) == pytest.approx(1 / 40)
+    assert small_memory().scores(None, ["ket", "hon"]).votes_for(1) == pytest.approx(1 / 40)
+
+
 def test_a_level_variant_scores_for_its_group_and_an_unknown_code_for_nothing():
     memory = small_memory()
     assert memory.active.tolist() == [True, True, True, False]  # 9.999999 is not in the catalog
