@@ -56,7 +56,8 @@ def thread_limits() -> dict[str, str]:
     concurrent conversations, more threads only spin against each other. Measured with 8
     concurrent conversations: 2.0 messages a second with the libraries' defaults, 7.5 with this
     (the action server's CPU per message fell from 422 to 36 ms, Rasa's from 504 to 130 ms).
-    The environment can still set other values."""
+    The search's encoder has an OpenMP runtime of its own, with KB_QUERY_THREADS threads that
+    sleep while waiting. The environment can still set other values."""
     return {name: os.environ.get(name, "1")
             for name in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")}
 

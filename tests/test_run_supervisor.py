@@ -128,7 +128,9 @@ def test_make_run_scaled_layout(monkeypatch):
     import run
 
     for var in ("RASA_PORT", "ACTION_SERVER_PORT", "BACKEND_PORT", "RASA_FIRST_PORT", "ACTION_FIRST_PORT",
-                "RASA_SERVERS", "ACTION_SERVERS", "DATABASE_URL", "RASA_TRACKER_DB", "BACKEND_WORKERS"):
+                "RASA_SERVERS", "ACTION_SERVERS", "DATABASE_URL", "RASA_TRACKER_DB", "BACKEND_WORKERS",
+                # loading the encoder in this process sets OMP_NUM_THREADS to KB_QUERY_THREADS
+                "OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"):
         monkeypatch.delenv(var, raising=False)
     services = {s.name: s for s in run.services(scaled=True)}
     assert {n: s.port for n, s in services.items()} == {
