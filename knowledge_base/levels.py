@@ -88,7 +88,7 @@ _LEVEL_INTENT = [
 _MINISTRY_RE = re.compile(
     r"\b(?:(?<!can )bo (?:cap|giao|quan ly|bo nhiem|chu quan|phe duyet|cho phep|chap thuan)"
     r"|tham quyen (?:cap phep |phe duyet |giai quyet |quan ly )?(?:cua )?bo|thuoc bo (?:quan ly|cap)|cuc thuoc bo"
-    r"|(?:o|nop|gui|len|toi|den) cuc|cuc xuat nhap canh|cuc canh sat"
+    r"|(?:o|nop|gui|toi|den) cuc|cuc xuat nhap canh|cuc canh sat"
     r"|bo (?:tu phap|tai chinh|xay dung|y te|cong thuong|giao duc|noi vu|ngoai giao|quoc phong|khoa hoc|"
     r"nong nghiep|tai nguyen|giao thong|lao dong|ke hoach|van hoa|thong tin|dan toc|tnmt|gtvt|khcn|"
     r"gddt|ldtbxh|vhttdl|tttt|khdt))\b")

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from knowledge_base.facets import MESSAGE_NEGATION
+
 REISSUE, EXCHANGE, EXTEND, AMEND, REVOKE, CANCEL, SUSPEND, REREGISTER, REVIEW, RELAPSE, RECUR = (
     "reissue", "exchange", "extend", "amend", "revoke", "cancel", "suspend", "reregister", "review",
     "relapse", "recur")
@@ -105,7 +107,7 @@ _FOUND_AGAIN_RE = re.compile(r"\b(?:tim thay|tim lai duoc|tim duoc)\b")
 _NEW_ONE_RE = re.compile(r"\b(?:lam moi|cap moi|xin moi|lam cai moi|lam quyen moi|doi moi)\b")
 _MESSAGE_RE = {op: re.compile(rf"\b(?:{p})\b") for op, p in _MESSAGE_PATTERNS.items()}
 # "lần đầu trình duyệt chứ không phải điều chỉnh": an operation the message says it is not.
-_NEGATED_RE = re.compile(r"\b(?:khong|chua|ko|k) phai (?:la )?\w+(?: \w+)?")
+_NEGATED_RE = re.compile(rf"{MESSAGE_NEGATION} (?:la )?\w+(?: \w+)?")
 
 
 def without_operation_words(folded_name: str) -> str:

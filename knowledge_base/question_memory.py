@@ -109,20 +109,20 @@ class QuestionMemory:
             query = query / max(float(np.linalg.norm(query)), 1e-12)
             sims = np.where(active, self.vectors @ query, -1.0)
             np.maximum.at(dense, self.groups[active], np.maximum(sims[active], 0.0))
-            closest = self._groups_of(_top(sims, NEAREST_QUESTIONS, active))
-            np.add.at(votes, closest, 1.0 / (2 * NEAREST_QUESTIONS))
-            nearest += closest
+            nearest += self._vote(votes, _top(sims, NEAREST_QUESTIONS, active))
         best = self.lexical.max_score(query_terms, rows=active) if query_terms else 0.0
         if best > 0:
             bm = np.where(active, self.lexical.score(query_terms) / best, 0.0).astype(np.float32)
             np.maximum.at(lexical, self.groups[active], bm[active])
-            closest = self._groups_of(_top(bm, NEAREST_QUESTIONS, active & (bm > 0)))
-            np.add.at(votes, closest, 1.0 / (2 * NEAREST_QUESTIONS))
-            nearest += closest
+            nearest += self._vote(votes, _top(bm, NEAREST_QUESTIONS, active & (bm > 0)))
         return MemoryScores(dense, lexical, list(dict.fromkeys(nearest)), votes)
 
-    def _groups_of(self, question_rows: np.ndarray) -> list[int]:
-        return [int(self.groups[i]) for i in question_rows]
+    def _vote(self, votes: np.ndarray, question_rows: np.ndarray) -> list[int]:
+        """The groups of these nearest questions, in order, each one's vote added (one of the
+        2 x NEAREST_QUESTIONS places)."""
+        groups = [int(self.groups[i]) for i in question_rows]
+        np.add.at(votes, groups, 1.0 / (2 * NEAREST_QUESTIONS))
+        return groups
 
     # -- persistence ------------------------------------------------------------------------------
     def save(self, path: Path) -> None:
