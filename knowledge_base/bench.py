@@ -36,6 +36,8 @@ QUESTION_SETS = [
      REPO_ROOT / "knowledge_base" / "eval" / "questions_blind7.jsonl"),
     ("blind held-out 8, catalog-wide, everyday words (project)",
      REPO_ROOT / "knowledge_base" / "eval" / "questions_blind8.jsonl"),
+    ("blind held-out 10, catalog-wide, everyday words (project)",
+     REPO_ROOT / "knowledge_base" / "eval" / "questions_blind10.jsonl"),
     ("blind held-out 9, catalog-wide, everyday words (project)",
      REPO_ROOT / "knowledge_base" / "eval" / "questions_blind9.jsonl"),
     ("catalog-wide study set (project)", REPO_ROOT / "knowledge_base" / "eval" / "questions_catalog_study.jsonl"),
