@@ -108,6 +108,12 @@ _NEW_ONE_RE = re.compile(r"\b(?:lam moi|cap moi|xin moi|lam cai moi|lam quyen mo
 _MESSAGE_RE = {op: re.compile(rf"\b(?:{p})\b") for op, p in _MESSAGE_PATTERNS.items()}
 # "lần đầu trình duyệt chứ không phải điều chỉnh": an operation the message says it is not.
 _NEGATED_RE = re.compile(rf"{MESSAGE_NEGATION} (?:la )?\w+(?: \w+)?")
+# A decision or licence to set up obtained already ("vừa có quyết định cho phép thành lập", "đã
+# được Bộ cấp giấy phép thành lập"): the message asks the step after it (registering the office's
+# activity), not the setting up.
+# "Dạ em xin giấy phép thành lập" folds "dạ" to "da": the done clause needs its "có" or "được".
+_FOUNDED_ALREADY_RE = re.compile(
+    r"\b(?:vua|da) (?:co|duoc|nhan)(?: \w+){0,5}? (?:quyet dinh|giay phep) (?:cho phep )?thanh lap\b")
 
 
 def without_operation_words(folded_name: str) -> str:
@@ -136,7 +142,7 @@ def head_operations(folded_name: str) -> frozenset[str]:
 
 def message_operations(folded_message: str) -> frozenset[str]:
     """Operations a citizen's message asks for (empty when it only asks how to get something)."""
-    folded_message = _NEGATED_RE.sub(" ", folded_message)
+    folded_message = _FOUNDED_ALREADY_RE.sub(" ", _NEGATED_RE.sub(" ", folded_message))
     ops = {op for op, rx in _MESSAGE_RE.items() if rx.search(folded_message)}
     if _FOUND_AGAIN_RE.search(folded_message) and _LOSS_RE.search(folded_message):
         # "mất hộ chiếu ... giờ lại tìm thấy": the lost paper is back; it is not replaced.

@@ -56,8 +56,60 @@ RELATIVE_FEATURES = (
     "memory_above_rivals",  # closest training question's cosine minus the best of the other leaders
     "memory_votes",       # share of the 40 nearest training questions (20 by meaning, 20 by words) that are its
     "memory_votes_below_best",  # that share minus the best among the leading candidates
+    "polarity_versus",    # against the leader (the runner-up for the leader): +1 when the message negates
+                          # what only one of the two names negates exactly as this name does, -1 when not
 )
 RERANK_FEATURES = FEATURES + RELATIVE_FEATURES
+
+
+# Negations in folded names and messages ("không được Chính phủ bảo lãnh", "chưa vận hành", "trừ ...").
+_NEGATIONS = frozenset({"khong", "chua", "chang", "tru"})
+# Folded "không" that is not a negation: hàng không (aviation), không gian / khí / ảnh / lưu / quân
+# (space, air, aerial, air traffic, air force), khống chế (control); and "không / chưa biết, rõ,
+# chắc" (not knowing whether), which negates nothing the message goes on to name.
+_NOT_NEGATION_BEFORE = frozenset({"hang"})
+_NOT_NEGATION_AFTER = frozenset({"gian", "khi", "anh", "luu", "quan", "che", "phan", "biet", "ro", "chac", "hieu"})
+# Words a negated phrase starts with that say nothing of what is negated.
+_SCOPE_FILLER = frozenset({"duoc", "co", "phai", "la", "thuoc", "cua", "cho", "va", "doi", "voi", "truong",
+                           "hop", "bi", "da", "can", "nhung", "mot", "cac", "nhu", "theo", "vao"})
+POLARITY_WINDOW = 4
+
+
+def _is_negation(tokens: Sequence[str], i: int) -> bool:
+    if tokens[i] not in _NEGATIONS:
+        return False
+    if tokens[i] == "khong" and i and tokens[i - 1] in _NOT_NEGATION_BEFORE:
+        return False
+    return not (i + 1 < len(tokens) and tokens[i + 1] in _NOT_NEGATION_AFTER)
+
+
+def negated_scopes(tokens: Sequence[str]) -> list[frozenset[str]]:
+    """The content words of the few words after each negation of a folded token list."""
+    scopes = []
+    for i in range(len(tokens)):
+        if _is_negation(tokens, i):
+            scope = frozenset(t for t in tokens[i + 1:i + 1 + POLARITY_WINDOW] if t not in _SCOPE_FILLER)
+            if scope:
+                scopes.append(scope)
+    return scopes
+
+
+def polarity_versus(name: Sequence[str], other: Sequence[str], message_tokens: Sequence[str]) -> float:
+    """+1 when one of two names negates a phrase the other states plainly and the message, naming that
+    phrase, agrees with `name` (negates it when `name` does, not when `name` does not); -1 when it
+    agrees with `other`; 0 when the names do not differ so or the message does not name the phrase.
+    Pure; "vay không có Chính phủ bảo lãnh" against "… không được Chính phủ bảo lãnh" gives +1."""
+    own, theirs = negated_scopes(name), negated_scopes(other)
+    message_scopes = negated_scopes(message_tokens)
+    message = set(message_tokens)
+    # (a phrase one name negates, the other name's words, whether `name` is the negating one)
+    sides = [(scope, set(other), theirs, True) for scope in own] + [(scope, set(name), own, False) for scope in theirs]
+    for scope, plain_words, also_negated, name_negates in sides:
+        if scope in also_negated or len(scope & plain_words) * 2 < len(scope) or not scope & message:
+            continue  # both negate it, the other name does not state it, or the message does not name it
+        message_negates = any(len(scope & s) >= min(2, len(scope)) for s in message_scopes)
+        return 1.0 if message_negates == name_negates else -1.0
+    return 0.0
 
 
 def candidate_matrix(names: Sequence[Sequence[str]], features: Sequence[dict[str, float]],
@@ -115,7 +167,8 @@ def candidate_matrix(names: Sequence[Sequence[str]], features: Sequence[dict[str
             ]
         else:
             row += [-1.0, 0.0, 0.0, 0.0, 0.0, 0.0]
-        rows.append(row + memory_row)
+        polarity = [polarity_versus(names[i], names[1 if i == 0 else 0], message_tokens)] if n > 1 else [0.0]
+        rows.append(row + memory_row + polarity)
     return np.array(rows, dtype=np.float64).reshape(n, len(RERANK_FEATURES))
 
 

@@ -118,6 +118,13 @@ def test_a_company_set_up_already_asks_for_no_founding():
     assert FOUND not in message_operations(folded("công ty mới thành lập cần đăng ký thuế thế nào"))
     assert FOUND not in message_operations(folded("văn phòng mới được cho phép thành lập, giờ đăng ký hoạt động"))
     assert FOUND in message_operations(folded("xin cho phép thành lập văn phòng giám định"))
+    # The decision or licence to set up is in hand; the step after it is asked.
+    assert FOUND not in message_operations(folded(
+        "Chúng tôi vừa có quyết định cho phép thành lập văn phòng thừa phát lại, bước tiếp theo đăng ký hoạt động"))
+    assert FOUND not in message_operations(folded(
+        "hãng luật vừa được Bộ Tư pháp cấp giấy phép thành lập, giờ đăng ký hoạt động ở Sở"))
+    assert FOUND in message_operations(folded("xin giấy phép thành lập công ty luật nước ngoài cần gì"))
+    assert FOUND in message_operations(folded("Dạ em muốn xin giấy phép thành lập công ty luật"))
 
 
 @pytest.mark.parametrize("message", ["đã công chứng hợp đồng rồi, giờ sang tên sổ đỏ", "mở văn phòng công chứng",

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from knowledge_base.fit_reranker import RERANK_FOLDS, fit_trees, rerank_fold, to_ensemble
-from knowledge_base.rerank import RERANK_FEATURES, TreeEnsemble, candidate_matrix, rerank_order
+from knowledge_base.rerank import (RERANK_FEATURES, TreeEnsemble, candidate_matrix, negated_scopes, polarity_versus,
+                                   rerank_order)
 from knowledge_base.search import ProcedureSearch
 from knowledge_base.scoring import Calibration
 
@@ -22,6 +23,47 @@ def matrix(names, message, scores=None, features=None):
     features = features or [{"dense": 0.8 - 0.1 * i} for i in range(len(names))]
     topic = [t for t in tokens if t not in {"xin", "toi"}]
     return candidate_matrix(names, features, scores, tokens, topic, IDF, 4.0)
+
+
+GUARANTEED = "dang ky khoan vay nuoc ngoai cua doanh nghiep duoc chinh phu bao lanh".split()
+NOT_GUARANTEED = "dang ky khoan vay nuoc ngoai cua doanh nghiep khong duoc chinh phu bao lanh".split()
+
+
+@pytest.mark.parametrize("message, agrees_with_negated", [
+    ("cong ty vay nuoc ngoai khong co chinh phu bao lanh thi dang ky the nao", True),
+    ("khoan vay tu vay, chua duoc bao lanh chinh phu".replace(",", ""), True),
+    ("khoan vay nuoc ngoai co chinh phu bao lanh dang ky o dau", False),
+    # A question tag is not a negation of what follows it.
+    ("vay nuoc ngoai duoc chinh phu bao lanh thi dang ky duoc khong", False),
+    # Not knowing whether negates nothing.
+    ("khong biet chinh phu co bao lanh khoan vay khong", False),
+])
+def test_a_message_sides_with_the_name_that_negates_as_it_does(message, agrees_with_negated):
+    tokens = message.split()
+    expected = 1.0 if agrees_with_negated else -1.0
+    assert polarity_versus(NOT_GUARANTEED, GUARANTEED, tokens) == expected
+    assert polarity_versus(GUARANTEED, NOT_GUARANTEED, tokens) == -expected
+
+
+def test_polarity_says_nothing_when_it_cannot_tell():
+    message = "dang ky khoan vay nuoc ngoai cua doanh nghiep".split()  # the phrase is not named
+    assert polarity_versus(NOT_GUARANTEED, GUARANTEED, message) == 0.0
+    changed = "dang ky thay doi khoan vay nuoc ngoai khong duoc chinh phu bao lanh".split()
+    asked = "vay khong co chinh phu bao lanh".split()
+    assert polarity_versus(NOT_GUARANTEED, changed, asked) == 0.0  # both names negate it
+    other = "cap giay phep kinh doanh cang hang khong".split()
+    assert polarity_versus(other, "cap lai giay phep kinh doanh cang hang khong".split(), asked) == 0.0
+
+
+def test_aviation_and_air_are_not_negations():
+    assert negated_scopes("cap giay phep kinh doanh cang hang khong san bay".split()) == []
+    assert negated_scopes("anh chup khong anh tu may bay".split()) == []
+    assert negated_scopes("dich vu tru cung cap dich vu an ninh".split()) == [frozenset({"cung", "cap", "dich", "vu"})]
+
+
+def test_polarity_is_a_column_of_the_matrix():
+    X = matrix([" ".join(GUARANTEED), " ".join(NOT_GUARANTEED)], "vay nuoc ngoai khong co chinh phu bao lanh")
+    assert X[0, COLUMN["polarity_versus"]] == -1.0 and X[1, COLUMN["polarity_versus"]] == 1.0
 
 
 def test_what_sets_a_name_apart_is_read_against_the_message():
