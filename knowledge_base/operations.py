@@ -53,9 +53,14 @@ _NAME_PATTERNS = {
     COPY: r"cap (?:lai )?ban sao (?:giay phep|van ban|tu so goc)",
 }
 
+_LOST_LICENCE = (r"(?<!ve )(?<!ban )(?<!phong )(?<!thue )(?<!tren )mat bang"
+                 r"(?! (?:xay dung|thi cong|san xuat|kinh doanh|nha|dat|tong the|to chuc|tang|cong trinh))")
+
 # How citizens state it; situations count as much as verbs.
 _MESSAGE_PATTERNS = {
-    REISSUE: r"cap lai|lam lai|xin lai|bi mat|danh mat|mat (?:giay|the|bang|so|ho chieu|ca vet|cavet)|"
+    # "mat bang" is "mất bằng" (a lost licence) or "mặt bằng" (a site, a floor plan): not the
+    # plan of a drawing, a site cleared, rented or built on.
+    REISSUE: r"cap lai|lam lai|xin lai|bi mat|danh mat|mat (?:giay|the|so|ho chieu|ca vet|cavet)|" + _LOST_LICENCE + "|"
              r"that lac|bi chay|bi trom|khoi phuc",
     EXCHANGE: r"cap doi|doi (?:sang|qua|tu|lai|giay|the|bang|so|cccd|can cuoc|ho chieu|gplx|dang ky|ca vet|cavet|bien so)|"
               # one kind of company into another: "chuyển DNTN thành công ty cổ phần"
@@ -102,7 +107,7 @@ _MESSAGE_PATTERNS = {
 }
 
 _NAME_RE = {op: re.compile(rf"\b(?:{p})\b") for op, p in _NAME_PATTERNS.items()}
-_LOSS_RE = re.compile(r"\b(?:cap lai|bi mat|danh mat|mat (?:giay|the|bang|so|ho chieu|ca vet|cavet)|that lac|bi trom)\b")
+_LOSS_RE = re.compile(rf"\b(?:cap lai|bi mat|danh mat|mat (?:giay|the|so|ho chieu|ca vet|cavet)|{_LOST_LICENCE}|that lac|bi trom)\b")
 _FOUND_AGAIN_RE = re.compile(r"\b(?:tim thay|tim lai duoc|tim duoc)\b")
 _NEW_ONE_RE = re.compile(r"\b(?:lam moi|cap moi|xin moi|lam cai moi|lam quyen moi|doi moi)\b")
 _MESSAGE_RE = {op: re.compile(rf"\b(?:{p})\b") for op, p in _MESSAGE_PATTERNS.items()}

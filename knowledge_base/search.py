@@ -521,8 +521,12 @@ class ProcedureSearch:
                     or (names_excluded and any(words <= query_words for words in self._excluded[row]))
                     or any(name_asserts(self._base_names[row], phrase) for phrase in ctx["negations"]))
 
-        def fits(row: int, f: dict[str, float]) -> bool:
-            operation = bool(asked & self._name_ops[row]) if asked else not self._head_ops[row]
+        def fits(row: int, f: dict[str, float], like: int | None = None) -> bool:
+            # `like`: a leader that contradicts the message outright; a sibling doing the same
+            # operations as it is judged on everything else ("Cấp, gia hạn, cấp lại ... hạng I"
+            # for "hạng I, không phải hạng II").
+            operation = ((bool(asked & self._name_ops[row]) if asked else not self._head_ops[row])
+                         or (like is not None and self._name_ops[row] == self._name_ops[like]))
             return (operation and f["age_fit"] != 0.0 and f["residence_fit"] != 0.0 and f["grade_fit"] != 0.0
                     and f["quantity_fit"] != 0.0
                     and (not check_foreign or f["foreign_fit"] != 0.0)
@@ -545,7 +549,8 @@ class ProcedureSearch:
                 continue
             for j in order[pos + 1:]:
                 other, _, other_f = scored[j]
-                if (j not in settled and fitting[j]
+                if (j not in settled
+                        and (fitting[j] or (contradicts_outright(row) and fits(other, other_f, like=row)))
                         and self._name_overlap(row, other) >= SIBLING_OVERLAP
                         and (contradicts_outright(row) or not asked_for_own_words(row, other))):
                     out[i], out[j] = (row, scored[j][1], f), (other, scored[i][1], other_f)

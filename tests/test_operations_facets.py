@@ -56,6 +56,7 @@ def test_name_operations(name, ops):
 
 @pytest.mark.parametrize("message, op", [
     ("bằng lái bị mất làm lại ở đâu", REISSUE),
+    ("em mat bang lai xe roi lam sao", REISSUE),
     ("cccd het han roi doi o dau", EXCHANGE),
     ("năm nay tôi đủ 40 tuổi, căn cước có phải đổi không", EXCHANGE),  # the card's exchange ages
     ("giay phep xay dung sap het han", EXTEND),
@@ -311,6 +312,16 @@ def test_online_and_in_person_siblings():
 def test_completing_a_file_is_no_amendment():
     assert AMEND not in message_operations(folded("xin phiếu thông tin cư trú để bổ sung hồ sơ xin việc"))
     assert AMEND in message_operations(folded("bổ sung tên cha vào giấy khai sinh"))
+
+
+@pytest.mark.parametrize("message", [
+    "trạm đăng kiểm mới xin hoạt động lần đầu cần bản vẽ mặt bằng gì",
+    "du an da giai phong mat bang xong, xin giay phep xay dung",
+    "thue mat bang mo quan an can giay phep gi",
+    "mat bang xay dung nha xuong can giay to gi",
+])
+def test_a_site_or_floor_plan_is_not_a_lost_licence(message):
+    assert REISSUE not in message_operations(folded(message))
 
 
 def test_a_damaged_paper_is_exchanged_unless_a_reissue_is_named():

@@ -64,6 +64,9 @@ def test_common_questions_find_the_procedure(kb, question, expected):
     # that excludes it.
     ("tôi tự dịch, tôi không phải cộng tác viên dịch thuật của ủy ban nhân dân cấp xã, chứng thực chữ ký người dịch",
      "2.001008"),
+    # What the message says it is not ("hạng I, không phải hạng II") yields to the sibling doing the
+    # same operations, even where the message names none of them.
+    ("ky su trac dia muon xin chung chi hanh nghe hang I (khong phai hang II), nop o Cuc Do dac", "1.000063"),
     # A name listing several procedures ("Cấp ...; Cấp lại ...") is the plain one when it lists it
     # first, and a sibling of the procedures it lists: the extension yields to it for a new drug.
     ("thuoc thu y moi muon dang ky luu hanh", "1.004881"),
