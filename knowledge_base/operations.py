@@ -115,8 +115,8 @@ _MESSAGE_RE = {op: re.compile(rf"\b(?:{p})\b") for op, p in _MESSAGE_PATTERNS.it
 _NEGATED_RE = re.compile(rf"{MESSAGE_NEGATION} (?:la )?\w+(?: \w+)?")
 # A decision or licence to set up obtained already ("vừa có quyết định cho phép thành lập", "đã
 # được Bộ cấp giấy phép thành lập"): the message asks the step after it (registering the office's
-# activity), not the setting up.
-# "Dạ em xin giấy phép thành lập" folds "dạ" to "da": the done clause needs its "có" or "được".
+# activity), not the setting up. The clause needs its "có", "được" or "nhận": "dạ" folds to "da"
+# too ("Dạ em xin giấy phép thành lập").
 _FOUNDED_ALREADY_RE = re.compile(
     r"\b(?:vua|da) (?:co|duoc|nhan)(?: \w+){0,5}? (?:quyet dinh|giay phep) (?:cho phep )?thanh lap\b")
 

@@ -64,8 +64,8 @@ RERANK_FEATURES = FEATURES + RELATIVE_FEATURES
 
 # Negations in folded names and messages ("không được Chính phủ bảo lãnh", "chưa vận hành", "trừ ...").
 _NEGATIONS = frozenset({"khong", "chua", "chang", "tru"})
-# Folded "không" that is not a negation: hàng không (aviation), không gian / khí / ảnh / lưu / quân
-# (space, air, aerial, air traffic, air force), khống chế (control); and "không / chưa biết, rõ,
+# Folded "không" that is not a negation: hàng không (aviation), không gian / khí / ảnh / lưu / quân /
+# phận (space, air, aerial, air traffic, air force, airspace), khống chế (control); and "không / chưa biết, rõ,
 # chắc" (not knowing whether), which negates nothing the message goes on to name.
 _NOT_NEGATION_BEFORE = frozenset({"hang"})
 _NOT_NEGATION_AFTER = frozenset({"gian", "khi", "anh", "luu", "quan", "che", "phan", "biet", "ro", "chac", "hieu"})
