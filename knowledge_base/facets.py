@@ -407,6 +407,29 @@ def name_registers_birth(folded_name: str) -> bool:
     return bool(_NAME_REGISTERS_BIRTH_RE.search(folded_name))
 
 
+# A procedure done together with another ("Đăng ký khai sinh kết hợp đăng ký nhận cha, mẹ, con"):
+# it fits a message only when the message asks the second one too, by its word ("nhận con") or,
+# for a parent's recognition, by the parents being unmarried.
+# "Sử dụng đất kết hợp đa mục đích" combines no procedure: only a second registration counts.
+_COMBINED_RE = re.compile(r"\bket hop dang ky (\w+)")
+_UNMARRIED_RE = re.compile(r"\b(?:chua|khong|ko|k) (?:co )?(?:dang ky |giay )?(?:dang ky )?(?:ket hon|hon thu|cuoi)\b|"
+                           r"\bngoai gia thu\b|\bme don than\b")
+
+
+def name_combined_with(folded_name: str) -> str | None:
+    """The first word of what a name does together with its procedure ("nhan" for "... kết hợp
+    đăng ký nhận cha, mẹ, con"), None for a name that combines nothing."""
+    m = _COMBINED_RE.search(folded_name)
+    return m.group(1) if m else None
+
+
+def message_asks_combined(folded: str, combined_word: str) -> bool:
+    """The message asks the combined part: it uses its word, or, for recognising a parent or child
+    ("nhận"), says the parents are not married."""
+    return (re.search(rf"\b{re.escape(combined_word)}\b", folded) is not None
+            or (combined_word == "nhan" and _UNMARRIED_RE.search(folded) is not None))
+
+
 # What a name leaves out: "(trừ cơ sở ... theo yêu cầu của nước nhập khẩu)", "..., trừ xe mô tô, xe
 # gắn máy", "(không phải là tàu bay, tàu biển, ...)". A message about the excluded thing wants the
 # sibling that names it, and a message need not mention the excluded things to fit the name.

@@ -28,11 +28,11 @@ from knowledge_base.normalize import normalize_query
 from knowledge_base.cues import message_cues, without_question_phrases
 from knowledge_base.diacritics import encoder_text
 from knowledge_base.facets import (FOREIGN_NAME_PHRASE, MOBILE_NAME_PHRASE, age_fit, audience_fit, audience_kinds,
-                                   direction_contradicts, foreign_fit, grade_fit, message_age, message_birth_registered,
-                                   message_channel, message_directions, message_from_organisation, message_grades,
-                                   message_is_foreign, message_negates, message_negations, message_quantities,
-                                   message_residence, message_wants_mobile, name_age_range, name_asserts, name_channel,
-                                   name_exclusions, name_grades, name_is_foreign, name_is_mobile, name_quantity_ranges,
+                                   direction_contradicts, foreign_fit, grade_fit, message_age, message_asks_combined,
+                                   message_birth_registered, message_channel, message_directions,
+                                   message_from_organisation, message_grades, message_is_foreign, message_negates,
+                                   message_negations, message_quantities, message_residence, message_wants_mobile,
+                                   name_age_range, name_asserts, name_channel, name_combined_with, name_exclusions, name_grades, name_is_foreign, name_is_mobile, name_quantity_ranges,
                                    name_registers_birth, name_residence, quantity_fit, residence_fit, sibling_key,
                                    stated_directions)
 from knowledge_base.normalize import fold_accents
@@ -191,6 +191,7 @@ class ProcedureSearch:
         self._channels = [name_channel(name) for name in base_names]
         self._directions = [stated_directions(name) for name in base_names]
         self._registers_birth = [name_registers_birth(name) for name in base_names]
+        self._combined_with = [name_combined_with(name) for name in base_names]
         # What each name leaves out ("trừ xe mô tô"): those words are not the procedure's topic, and
         # a message that names one of the excluded things does not fit it.
         self._scope_tokens, self._excluded = [], []
@@ -511,12 +512,16 @@ class ProcedureSearch:
         query_words = set(ctx["norm"].folded_tokens)
         # "tôi không phải cộng tác viên": a message that negates names what it is not, so the name
         # excluding it ("... không phải là cộng tác viên ...") is no contradiction.
-        names_excluded = not message_negates(" ".join(ctx["norm"].folded_tokens))
+        query_folded = " ".join(ctx["norm"].folded_tokens)
+        names_excluded = not message_negates(query_folded)
 
         def contradicts_outright(row: int) -> bool:
             # Contradictions no shared word can undo: goods or people crossing the other way, a
-            # birth registered again, the thing a name leaves out, what the message says is not so.
+            # birth registered again, the thing a name leaves out, what the message says is not so,
+            # a second procedure combined with the one asked that the message does not ask.
+            combined = self._combined_with[row]
             return (direction_contradicts(ctx["directions"], self._directions[row])
+                    or (combined is not None and not message_asks_combined(query_folded, combined))
                     or (ctx["birth_registered"] and self._registers_birth[row])
                     or (names_excluded and any(words <= query_words for words in self._excluded[row]))
                     or any(name_asserts(self._base_names[row], phrase) for phrase in ctx["negations"]))

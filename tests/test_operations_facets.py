@@ -469,3 +469,16 @@ def test_organisations_and_destinations_named_by_country_are_foreign():
     for message in ("công ty lớn nhất tỉnh", "vốn hạn chế", "đi lao động ở tỉnh khác", "sang pháp luật",
                     "đăng ký thành lập công ty tnhh"):
         assert not message_is_foreign(folded(message)), message
+
+
+def test_a_combined_procedure_fits_only_a_message_asking_both():
+    from knowledge_base.facets import message_asks_combined, name_combined_with
+    name = folded("Thủ tục đăng ký khai sinh kết hợp đăng ký nhận cha, mẹ, con có yếu tố nước ngoài")
+    assert name_combined_with(name) == "nhan"
+    assert name_combined_with(folded("Thủ tục đăng ký khai sinh có yếu tố nước ngoài")) is None
+    assert not message_asks_combined(folded("chồng tôi người Hàn, làm giấy khai sinh cho con thế nào"), "nhan")
+    assert message_asks_combined(folded("làm khai sinh và nhận cha cho con, bố là người Hàn"), "nhan")
+    assert message_asks_combined(folded("bo chau nguoi Han, hai dua chua dang ky ket hon, lam khai sinh"), "nhan")
+    assert message_asks_combined(folded("con ngoài giá thú, bố người Nhật, khai sinh thế nào"), "nhan")
+    from knowledge_base.facets import name_combined_with as combined
+    assert combined(folded("Sử dụng đất kết hợp đa mục đích, gia hạn phương án sử dụng đất kết hợp đa mục đích")) is None
