@@ -53,13 +53,13 @@ _NAME_PATTERNS = {
     COPY: r"cap (?:lai )?ban sao (?:giay phep|van ban|tu so goc)",
 }
 
+# "mat bang" is "mất bằng" (a lost licence) or "mặt bằng" (a site, a floor plan): not the plan of a
+# drawing, a site cleared, rented or built on.
 _LOST_LICENCE = (r"(?<!ve )(?<!ban )(?<!phong )(?<!thue )(?<!tren )mat bang"
                  r"(?! (?:xay dung|thi cong|san xuat|kinh doanh|nha|dat|tong the|to chuc|tang|cong trinh))")
 
 # How citizens state it; situations count as much as verbs.
 _MESSAGE_PATTERNS = {
-    # "mat bang" is "mất bằng" (a lost licence) or "mặt bằng" (a site, a floor plan): not the
-    # plan of a drawing, a site cleared, rented or built on.
     REISSUE: r"cap lai|lam lai|xin lai|bi mat|danh mat|mat (?:giay|the|so|ho chieu|ca vet|cavet)|" + _LOST_LICENCE + "|"
              r"that lac|bi chay|bi trom|khoi phuc",
     EXCHANGE: r"cap doi|doi (?:sang|qua|tu|lai|giay|the|bang|so|cccd|can cuoc|ho chieu|gplx|dang ky|ca vet|cavet|bien so)|"

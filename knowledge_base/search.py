@@ -32,7 +32,8 @@ from knowledge_base.facets import (FOREIGN_NAME_PHRASE, MOBILE_NAME_PHRASE, age_
                                    message_birth_registered, message_channel, message_directions,
                                    message_from_organisation, message_grades, message_is_foreign, message_negates,
                                    message_negations, message_quantities, message_residence, message_wants_mobile,
-                                   name_age_range, name_asserts, name_channel, name_combined_with, name_exclusions, name_grades, name_is_foreign, name_is_mobile, name_quantity_ranges,
+                                   name_age_range, name_asserts, name_channel, name_combined_with, name_exclusions,
+                                   name_grades, name_is_foreign, name_is_mobile, name_quantity_ranges,
                                    name_registers_birth, name_residence, quantity_fit, residence_fit, sibling_key,
                                    stated_directions)
 from knowledge_base.normalize import fold_accents
@@ -552,12 +553,13 @@ class ProcedureSearch:
             row, _, f = scored[i]
             if i in settled or fitting[i]:
                 continue
+            outright = contradicts_outright(row)
             for j in order[pos + 1:]:
                 other, _, other_f = scored[j]
                 if (j not in settled
-                        and (fitting[j] or (contradicts_outright(row) and fits(other, other_f, like=row)))
+                        and (fitting[j] or (outright and fits(other, other_f, like=row)))
                         and self._name_overlap(row, other) >= SIBLING_OVERLAP
-                        and (contradicts_outright(row) or not asked_for_own_words(row, other))):
+                        and (outright or not asked_for_own_words(row, other))):
                     out[i], out[j] = (row, scored[j][1], f), (other, scored[i][1], other_f)
                     settled.update((i, j))
                     break

@@ -2,11 +2,11 @@ import pytest
 
 from knowledge_base.facets import (ABROAD, DOMESTIC, IN_PERSON, ONLINE, age_fit, audience_fit, audience_kinds,
                                    direction_contradicts, foreign_fit, message_directions, grade_fit, message_age,
-                                   message_birth_registered, message_channel, message_from_organisation,
-                                   message_grades, message_is_foreign, message_negates, message_negations,
-                                   message_quantities, message_residence, name_age_range, name_asserts, name_channel,
-                                   name_exclusions, name_grades, name_is_foreign, name_quantity_ranges,
-                                   name_registers_birth, name_residence, quantity_fit, residence_fit, sibling_key,
+                                   message_asks_combined, message_birth_registered, message_channel,
+                                   message_from_organisation, message_grades, message_is_foreign, message_negates,
+                                   message_negations, message_quantities, message_residence, name_age_range,
+                                   name_asserts, name_channel, name_combined_with, name_exclusions, name_grades,
+                                   name_is_foreign, name_quantity_ranges, name_registers_birth, name_residence, quantity_fit, residence_fit, sibling_key,
                                    stated_directions)
 from knowledge_base.levels import base_name
 from knowledge_base.normalize import fold_accents, normalize_query
@@ -472,7 +472,6 @@ def test_organisations_and_destinations_named_by_country_are_foreign():
 
 
 def test_a_combined_procedure_fits_only_a_message_asking_both():
-    from knowledge_base.facets import message_asks_combined, name_combined_with
     name = folded("Thủ tục đăng ký khai sinh kết hợp đăng ký nhận cha, mẹ, con có yếu tố nước ngoài")
     assert name_combined_with(name) == "nhan"
     assert name_combined_with(folded("Thủ tục đăng ký khai sinh có yếu tố nước ngoài")) is None
@@ -480,5 +479,4 @@ def test_a_combined_procedure_fits_only_a_message_asking_both():
     assert message_asks_combined(folded("làm khai sinh và nhận cha cho con, bố là người Hàn"), "nhan")
     assert message_asks_combined(folded("bo chau nguoi Han, hai dua chua dang ky ket hon, lam khai sinh"), "nhan")
     assert message_asks_combined(folded("con ngoài giá thú, bố người Nhật, khai sinh thế nào"), "nhan")
-    from knowledge_base.facets import name_combined_with as combined
-    assert combined(folded("Sử dụng đất kết hợp đa mục đích, gia hạn phương án sử dụng đất kết hợp đa mục đích")) is None
+    assert name_combined_with(folded("Sử dụng đất kết hợp đa mục đích, gia hạn phương án sử dụng đất kết hợp đa mục đích")) is None
