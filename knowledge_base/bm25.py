@@ -52,11 +52,22 @@ class BM25:
         )
         return cls(vocabulary, matrix)
 
+    def _entries(self, query_terms: Iterable[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Document ids and weights of the stored entries of the query's distinct known terms,
+        gathered straight from the csc arrays (scipy's column slicing costs a fraction of a
+        millisecond per call, several times a message), and where each term's entries start."""
+        ids = np.array(sorted({self.vocabulary[t] for t in query_terms if t in self.vocabulary}), dtype=np.int64)
+        w = self.weights
+        starts, ends = w.indptr[ids], w.indptr[ids + 1]
+        starts, ends = starts[ends > starts], ends[ends > starts]  # max_score's segments must not be empty
+        if not len(starts):
+            return np.zeros(0, dtype=w.indices.dtype), np.zeros(0, dtype=w.data.dtype), starts
+        positions = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends)])
+        return w.indices[positions], w.data[positions], np.concatenate(([0], np.cumsum(ends - starts)[:-1]))
+
     def score(self, query_terms: Iterable[str]) -> np.ndarray:
-        ids = sorted({self.vocabulary[t] for t in query_terms if t in self.vocabulary})
-        if not ids:
-            return np.zeros(self.weights.shape[0], dtype=np.float32)
-        return np.asarray(self.weights[:, ids].sum(axis=1)).ravel()
+        docs, weights, _ = self._entries(query_terms)
+        return np.bincount(docs, weights=weights, minlength=self.weights.shape[0]).astype(np.float32)
 
     def idf(self) -> dict[str, float]:
         """Inverse document frequency of every term, from the stored matrix (BM25's formula)."""
@@ -68,12 +79,12 @@ class BM25:
     def max_score(self, query_terms: Iterable[str], rows: np.ndarray | None = None) -> float:
         """Upper bound a document could reach for this query (for normalising scores); with `rows`
         (a boolean mask of documents), a document among those."""
-        ids = sorted({self.vocabulary[t] for t in query_terms if t in self.vocabulary})
-        if not ids:
+        docs, weights, offsets = self._entries(query_terms)
+        if not len(weights):
             return 0.0
         if rows is not None:
-            return float(self.weights[:, ids].toarray()[rows].max(axis=0, initial=0.0).sum())
-        return float(self.weights[:, ids].max(axis=0).toarray().sum())
+            weights = np.where(rows[docs], weights, 0.0)
+        return float(np.maximum.reduceat(weights, offsets).sum(dtype=np.float64))
 
     # Persistence: plain arrays, loaded with numpy (no pickle).
     def to_arrays(self, prefix: str) -> dict[str, np.ndarray]:

@@ -13,6 +13,7 @@ whether the top hit is trustworthy (`confident`). Below it the bot asks or hands
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass, field as dc_field
 
@@ -124,6 +125,41 @@ def question_memory_for(settings: KBSettings, index: HybridIndex) -> QuestionMem
 def reranker_for(settings: KBSettings) -> TreeEnsemble | None:
     """The configured re-ranker of the leading candidates, if there is one."""
     return None if settings.reranker_path is None else TreeEnsemble.load(settings.reranker_path)
+
+
+class _OneBlasThread:
+    """While a query is served, numpy's BLAS runs on one thread. Its small products (the memory's
+    18,000 x 384 similarities, the query map) gain nothing from a second thread, and OpenBLAS's
+    workers keep spinning after each call, taking a core from the encoder's OpenMP threads: on
+    blind set 8's messages (2 cores, idle) the encoder took 65 ms a message with two BLAS
+    threads and 50 with one, and the whole query p95 110 ms against 90. Re-entrant and shared by
+    threads; the process's own setting comes back when the last query leaves."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._limiter = None
+        self._controller = None
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if self._depth == 0:
+                if self._controller is None:
+                    from threadpoolctl import ThreadpoolController  # after numpy, scipy and faiss loaded
+
+                    self._controller = ThreadpoolController()
+                self._limiter = self._controller.limit(limits=1, user_api="blas")
+            self._depth += 1
+
+    def __exit__(self, *exc) -> None:
+        with self._lock:
+            self._depth -= 1
+            if self._depth == 0:
+                self._limiter.restore_original_limits()
+                self._limiter = None
+
+
+_ONE_BLAS_THREAD = _OneBlasThread()
 
 
 class ProcedureSearch:
@@ -613,8 +649,9 @@ class ProcedureSearch:
 
     def search(self, text: str, k: int = 10) -> SearchResult:
         start = time.perf_counter()
-        candidates, feats, ctx = self.candidate_features(text)
-        ranked = self.rank(candidates, feats, ctx)
+        with _ONE_BLAS_THREAD:
+            candidates, feats, ctx = self.candidate_features(text)
+            ranked = self.rank(candidates, feats, ctx)
         conf_feats = self.confidence_inputs(ranked, ctx)
         confidence = self.calibration.confidence(conf_feats) if ranked else 0.0
         hits = []

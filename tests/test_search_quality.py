@@ -135,3 +135,19 @@ def test_the_committed_query_map_is_used_with_its_encoder(kb):
 def test_search_runs_without_the_query_map(kb):
     plain = ProcedureSearch(kb.index, kb.calibration, adapter=None)
     assert plain.search("đăng ký kết hôn cần mang gì").hits[0].code == "1.000894"
+
+
+def test_a_query_runs_on_one_blas_thread_and_the_setting_comes_back():
+    from threadpoolctl import ThreadpoolController
+
+    from knowledge_base.search import _ONE_BLAS_THREAD
+
+    def blas_threads() -> set[int]:
+        return {lib["num_threads"] for lib in ThreadpoolController().info() if lib["user_api"] == "blas"}
+
+    before = blas_threads()
+    with _ONE_BLAS_THREAD:
+        with _ONE_BLAS_THREAD:  # re-entrant: the inner exit keeps the limit
+            pass
+        assert blas_threads() == {1}
+    assert blas_threads() == before
