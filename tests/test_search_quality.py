@@ -137,17 +137,29 @@ def test_search_runs_without_the_query_map(kb):
     assert plain.search("đăng ký kết hôn cần mang gì").hits[0].code == "1.000894"
 
 
-def test_a_query_runs_on_one_blas_thread_and_the_setting_comes_back():
+def _blas_threads() -> set[int]:
     from threadpoolctl import ThreadpoolController
 
+    return {lib["num_threads"] for lib in ThreadpoolController().info() if lib["user_api"] == "blas"}
+
+
+def test_a_query_runs_on_one_blas_thread_and_the_setting_comes_back(kb, monkeypatch):
     from knowledge_base.search import _ONE_BLAS_THREAD
 
-    def blas_threads() -> set[int]:
-        return {lib["num_threads"] for lib in ThreadpoolController().info() if lib["user_api"] == "blas"}
-
-    before = blas_threads()
+    before = _blas_threads()
     with _ONE_BLAS_THREAD:
         with _ONE_BLAS_THREAD:  # re-entrant: the inner exit keeps the limit
             pass
-        assert blas_threads() == {1}
-    assert blas_threads() == before
+        assert _blas_threads() == {1}
+    assert _blas_threads() == before
+
+    seen = []
+    candidate_features = kb.candidate_features
+
+    def watched(text):
+        seen.append(_blas_threads())
+        return candidate_features(text)
+
+    monkeypatch.setattr(kb, "candidate_features", watched)
+    assert kb.search("đăng ký kết hôn cần mang gì").hits[0].code == "1.000894"
+    assert seen == [{1}] and _blas_threads() == before
