@@ -66,7 +66,16 @@ class BM25:
         return w.indices[positions], w.data[positions], np.concatenate(([0], np.cumsum(ends - starts)[:-1]))
 
     def score(self, query_terms: Iterable[str]) -> np.ndarray:
-        docs, weights, _ = self._entries(query_terms)
+        return self._scores(*self._entries(query_terms)[:2])
+
+    def score_and_bound(self, query_terms: Iterable[str], rows: np.ndarray | None = None
+                        ) -> tuple[np.ndarray, float]:
+        """Every document's score and `max_score`'s bound, from one gather of the query's entries
+        (a search normalises each field's scores by the bound)."""
+        docs, weights, offsets = self._entries(query_terms)
+        return self._scores(docs, weights), self._bound(docs, weights, offsets, rows)
+
+    def _scores(self, docs: np.ndarray, weights: np.ndarray) -> np.ndarray:
         return np.bincount(docs, weights=weights, minlength=self.weights.shape[0]).astype(np.float32)
 
     def idf(self) -> dict[str, float]:
@@ -79,7 +88,11 @@ class BM25:
     def max_score(self, query_terms: Iterable[str], rows: np.ndarray | None = None) -> float:
         """Upper bound a document could reach for this query (for normalising scores); with `rows`
         (a boolean mask of documents), a document among those."""
-        docs, weights, offsets = self._entries(query_terms)
+        return self._bound(*self._entries(query_terms), rows)
+
+    @staticmethod
+    def _bound(docs: np.ndarray, weights: np.ndarray, offsets: np.ndarray, rows: np.ndarray | None) -> float:
+        """Sum over the query's terms of each term's best weight (among `rows`, when given)."""
         if not len(weights):
             return 0.0
         if rows is not None:

@@ -110,9 +110,9 @@ class QuestionMemory:
             sims = np.where(active, self.vectors @ query, -1.0)
             np.maximum.at(dense, self.groups[active], np.maximum(sims[active], 0.0))
             nearest += self._vote(votes, _top(sims, NEAREST_QUESTIONS, active))
-        best = self.lexical.max_score(query_terms, rows=active) if query_terms else 0.0
+        scores, best = self.lexical.score_and_bound(query_terms, rows=active) if query_terms else (None, 0.0)
         if best > 0:
-            bm = np.where(active, self.lexical.score(query_terms) / best, 0.0).astype(np.float32)
+            bm = np.where(active, scores / best, 0.0).astype(np.float32)
             np.maximum.at(lexical, self.groups[active], bm[active])
             nearest += self._vote(votes, _top(bm, NEAREST_QUESTIONS, active & (bm > 0)))
         return MemoryScores(dense, lexical, list(dict.fromkeys(nearest)), votes)

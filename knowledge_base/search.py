@@ -319,8 +319,7 @@ class ProcedureSearch:
                                      ("title_accented", idx.title_accented, accented_terms),
                                      ("alias", idx.alias_folded, folded_terms),
                                      ("body", idx.body_folded, folded_terms)):
-                scores = bm.score(qterms)
-                best = bm.max_score(qterms)
+                scores, best = bm.score_and_bound(qterms)
                 lexical[name] = scores / best if best > 0 else scores
         dense = np.zeros(n, dtype=np.float32)
         dense_rank = np.zeros(n, dtype=np.float32)

@@ -61,5 +61,8 @@ def test_gathered_scores_and_bounds_equal_the_whole_matrix_computation():
         assert abs(bm.max_score(terms) - expected_bound) < 1e-5
         # Among some documents only: a term found only outside them adds nothing to the bound.
         assert abs(bm.max_score(terms, rows=rows) - _dense_reference(bm, terms, rows)[1]) < 1e-5
+        # Scores and bound from one gather are the same as asked apart.
+        together, bound = bm.score_and_bound(terms, rows=rows)
+        assert np.array_equal(together, bm.score(terms)) and bound == bm.max_score(terms, rows=rows)
     assert bm.max_score(["w1"], rows=np.zeros(200, dtype=bool)) == 0.0
     assert bm.score([]).shape == (200,) and not bm.score([]).any()

@@ -6,8 +6,8 @@ from knowledge_base.facets import (ABROAD, DOMESTIC, IN_PERSON, ONLINE, age_fit,
                                    message_from_organisation, message_grades, message_is_foreign, message_negates,
                                    message_negations, message_quantities, message_residence, name_age_range,
                                    name_asserts, name_channel, name_combined_with, name_exclusions, name_grades,
-                                   name_is_foreign, name_quantity_ranges, name_registers_birth, name_residence, quantity_fit, residence_fit, sibling_key,
-                                   stated_directions)
+                                   name_is_foreign, name_quantity_ranges, name_registers_birth, name_residence,
+                                   quantity_fit, residence_fit, sibling_key, stated_directions)
 from knowledge_base.levels import base_name
 from knowledge_base.normalize import fold_accents, normalize_query
 from knowledge_base.operations import (AMEND, CANCEL, CERTIFY, COPY, EXCHANGE, EXTEND, FOUND, LOCK, RECUR, REISSUE,
