@@ -2,7 +2,7 @@
 
 The fused score is one linear weighing of every feature, fitted on the tuning set (close to official
 names). Most of what it gets wrong on everyday words is a close sibling at rank 2 ("Chứng nhận" /
-"Chứng nhận lại", a licence / its amendment, "lần đầu" / "nay tiếp tục bị"). A small ensemble of
+"Chứng nhận lại", a licence / its amendment, "lần đầu" / "nay tiếp tục bị"). An ensemble of
 trees, fitted on the training questions (`python -m knowledge_base.fit_reranker`), reads each of
 the top RERANK_DEPTH candidates' features beside what sets its name apart from the others: the
 words and word pairs only it has, and whether the message uses them. It orders only those
