@@ -110,7 +110,7 @@ class QuestionMemory:
             sims = np.where(active, self.vectors @ query, -1.0)
             np.maximum.at(dense, self.groups[active], np.maximum(sims[active], 0.0))
             nearest += self._vote(votes, _top(sims, NEAREST_QUESTIONS, active))
-        scores, best = self.lexical.score_and_bound(query_terms, rows=active) if query_terms else (None, 0.0)
+        scores, best = self.lexical.score_and_bound(query_terms, rows=active)  # no terms: bound 0
         if best > 0:
             bm = np.where(active, scores / best, 0.0).astype(np.float32)
             np.maximum.at(lexical, self.groups[active], bm[active])
